@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Notebook and kernel tests start real Jupyter kernels; two heavy files at
+    // once on a 2-core machine only slows both down.
+    maxWorkers: 2,
+    minWorkers: 1,
+    pool: "forks",
+    reporters: ["default"],
+  },
+});
