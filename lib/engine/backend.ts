@@ -2,6 +2,7 @@
 // Override with GDL_BACKEND=tensorflow|wasm|cpu. The choice is printed once.
 import * as tf from "@tensorflow/tfjs";
 import * as os from "os";
+import { installKernels } from "./kernels";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_ENV = "GDL_BACKEND";
@@ -22,6 +23,9 @@ const installers: KernelInstaller[] = [];
 export function addKernelInstaller(fn: KernelInstaller): void {
   installers.push(fn);
 }
+
+// Conv gradient kernels so conv nets train on wasm (and fast on cpu).
+addKernelInstaller(installKernels);
 
 let current: Promise<BackendInfo> | null = null;
 const installedFor = new Set<string>();

@@ -1,0 +1,10 @@
+// Extra kernels for the workbook's backends. initBackend() (../backend.ts)
+// calls installKernels(name) once for the backend it picks.
+import { installConvGradKernels } from "./conv-grads";
+
+export { installConvGradKernels, stockKernel } from "./conv-grads";
+
+/** Register every extra kernel for `backendName`; returns their names. */
+export function installKernels(backendName: string): string[] {
+  return [...installConvGradKernels(backendName)];
+}
