@@ -2,7 +2,7 @@
 // Override with GDL_BACKEND=tensorflow|wasm|cpu. The choice is printed once.
 import * as tf from "@tensorflow/tfjs";
 import * as os from "os";
-import { installKernels } from "./kernels";
+import { installKernels } from "./kernels/index";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_ENV = "GDL_BACKEND";

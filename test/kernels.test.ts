@@ -1,0 +1,179 @@
+// The extra conv-gradient kernels (lib/engine/kernels) against tfjs's stock
+// cpu kernels. Tolerance: max |ours - stock| <= 1e-5 * max |stock| per tensor
+// (float32; observed errors are around 1e-7 relative).
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/engine/backend";
+import { installConvGradKernels, stockKernel } from "../lib/engine/kernels";
+
+const REL_TOL = 1e-5;
+
+type Pad = "same" | "valid";
+interface Case {
+  x: [number, number, number, number];
+  k: [number, number];
+  cout: number;
+  s: number;
+  pad: Pad;
+}
+
+// Random-ish shapes: stride 1/2, same/valid, odd sizes, batch 1, channels 1/3,
+// non-square kernels and inputs.
+const CASES: Case[] = [
+  { x: [2, 7, 9, 3], k: [3, 3], cout: 4, s: 2, pad: "same" },
+  { x: [1, 8, 8, 1], k: [3, 3], cout: 5, s: 2, pad: "same" },
+  { x: [3, 9, 6, 2], k: [3, 3], cout: 4, s: 1, pad: "valid" },
+  { x: [2, 10, 11, 3], k: [5, 5], cout: 2, s: 2, pad: "valid" },
+  { x: [2, 5, 5, 3], k: [1, 1], cout: 3, s: 1, pad: "same" },
+  { x: [1, 6, 6, 3], k: [2, 2], cout: 2, s: 2, pad: "same" },
+  { x: [2, 7, 7, 1], k: [4, 4], cout: 3, s: 2, pad: "same" },
+  { x: [1, 11, 5, 3], k: [3, 2], cout: 1, s: 1, pad: "same" },
+  { x: [2, 9, 9, 1], k: [3, 3], cout: 1, s: 2, pad: "valid" },
+  { x: [4, 8, 8, 32], k: [3, 3], cout: 16, s: 2, pad: "same" },
+];
+
+const name = (c: Case) => `x=${c.x} k=${c.k} cout=${c.cout} s=${c.s} ${c.pad}`;
+
+/** Output spatial size of conv2d for one dimension. */
+const outSize = (n: number, k: number, s: number, pad: Pad) =>
+  pad === "same" ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
+
+/**
+ * Every quantity the kernels touch, as plain arrays: conv2d forward and its
+ * gradients (Conv2DBackpropInput / Conv2DBackpropFilter), conv2dTranspose
+ * forward (Conv2DBackpropInput) and its gradients (Conv2D / Conv2DBackpropFilter).
+ */
+function quantities(c: Case): Record<string, Float32Array> {
+  return tf.tidy(() => {
+    const [n, h, w, cin] = c.x;
+    const seed = c.x.reduce((a, b) => a * 31 + b, c.s * 7 + c.cout);
+    const x = tf.randomNormal(c.x, 0, 1, "float32", seed) as tf.Tensor4D;
+    const filt = tf.randomNormal([c.k[0], c.k[1], cin, c.cout], 0, 1, "float32", seed + 1) as tf.Tensor4D;
+    const oh = outSize(h, c.k[0], c.s, c.pad), ow = outSize(w, c.k[1], c.s, c.pad);
+    const r = tf.randomNormal([n, oh, ow, c.cout], 0, 1, "float32", seed + 2);
+    // Weighted sums so the incoming gradient dy is a random tensor, not ones.
+    const conv = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.s, c.pad).mul(r).sum();
+    const [dx, dw] = tf.grads(conv as (...a: tf.Tensor[]) => tf.Tensor)([x, filt]);
+
+    // conv2dTranspose maps (n,oh,ow,cout) back to x's shape with the same filter.
+    const y = tf.randomNormal([n, oh, ow, c.cout], 0, 1, "float32", seed + 3) as tf.Tensor4D;
+    const rx = tf.randomNormal(c.x, 0, 1, "float32", seed + 4);
+    const convT = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2dTranspose(a, b, c.x, c.s, c.pad).mul(rx).sum();
+    const [dyT, dwT] = tf.grads(convT as (...a: tf.Tensor[]) => tf.Tensor)([y, filt]);
+    const fwdT = tf.conv2dTranspose(y, filt, c.x, c.s, c.pad);
+    return {
+      conv: tf.conv2d(x, filt, c.s, c.pad).dataSync() as Float32Array,
+      "conv dx": dx.dataSync() as Float32Array,
+      "conv dw": dw.dataSync() as Float32Array,
+      convT: fwdT.dataSync() as Float32Array,
+      "convT dy": dyT.dataSync() as Float32Array,
+      "convT dw": dwT.dataSync() as Float32Array,
+    };
+  });
+}
+
+function relErr(got: Float32Array, ref: Float32Array): number {
+  expect(got.length).toBe(ref.length);
+  let maxDiff = 0, maxRef = 0;
+  for (let i = 0; i < ref.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(got[i] - ref[i]));
+    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+  }
+  return maxDiff / Math.max(maxRef, 1e-30);
+}
+
+function expectClose(got: Record<string, Float32Array>, ref: Record<string, Float32Array>, label: string) {
+  for (const q of Object.keys(ref)) {
+    const e = relErr(got[q], ref[q]);
+    expect(e, `${label}: ${q} relative error ${e.toExponential(2)}`).toBeLessThanOrEqual(REL_TOL);
+  }
+}
+
+const refs = new Map<Case, Record<string, Float32Array>>();
+
+beforeAll(async () => {
+  process.env.GDL_BACKEND = "wasm";
+  const info = await initBackend({ quiet: true });
+  expect(info.name).toBe("wasm");
+  expect(info.extraKernels).toEqual(expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput"]));
+  // References from the stock cpu kernels (cpu's replacements are installed later).
+  await tf.setBackend("cpu");
+  expect(stockKernel("Conv2DBackpropFilter", "cpu")).toBeUndefined();
+  for (const c of CASES) refs.set(c, quantities(c));
+  await tf.setBackend("wasm");
+});
+
+describe("wasm conv kernels match stock cpu", () => {
+  for (const c of CASES) {
+    it(name(c), async () => {
+      await tf.setBackend("wasm");
+      expectClose(quantities(c), refs.get(c)!, `wasm ${name(c)}`);
+    });
+  }
+});
+
+describe("cpu Conv2DBackpropFilter replacement matches stock cpu", () => {
+  beforeAll(async () => {
+    await tf.setBackend("cpu");
+    expect(installConvGradKernels("cpu")).toEqual(["Conv2DBackpropFilter"]);
+    expect(stockKernel("Conv2DBackpropFilter", "cpu")).toBeDefined();
+  });
+  for (const c of CASES) {
+    it(name(c), async () => {
+      await tf.setBackend("cpu");
+      expectClose(quantities(c), refs.get(c)!, `cpu ${name(c)}`);
+    });
+  }
+});
+
+describe("training a small conv net on wasm", () => {
+  it("loss decreases and neither tensors nor backend buffers leak", async () => {
+    await tf.setBackend("wasm");
+    const backend = tf.backend();
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 8, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+        tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+        tf.layers.conv2dTranspose({ filters: 8, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+        tf.layers.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+        tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: "same", activation: "sigmoid" }),
+      ],
+    });
+    // Smooth blobs: learnable, unlike pure noise.
+    const xs = tf.tidy(() => {
+      const g = tf.linspace(-1, 1, 12);
+      const cx = tf.randomUniform([16, 1, 1, 1], -0.5, 0.5, "float32", 3);
+      const cy = tf.randomUniform([16, 1, 1, 1], -0.5, 0.5, "float32", 4);
+      const d = g.reshape([1, 12, 1, 1]).sub(cy).square().add(g.reshape([1, 1, 12, 1]).sub(cx).square());
+      return d.mul(-8).exp() as tf.Tensor4D;
+    });
+    const opt = tf.train.adam(0.01);
+    const step = () => {
+      const loss = opt.minimize(
+        () => tf.metrics.binaryCrossentropy(xs, model.apply(xs, { training: true }) as tf.Tensor).mean() as tf.Scalar,
+        true,
+      )!;
+      const v = loss.dataSync()[0];
+      loss.dispose();
+      return v;
+    };
+    const first = step();
+    step(); // optimizer slots now exist
+    const tensors = tf.memory().numTensors;
+    const buffers = backend.numDataIds();
+    let last = first;
+    for (let i = 0; i < 40; i++) last = step();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.numDataIds()).toBe(buffers);
+    expect(Number.isFinite(last)).toBe(true);
+    expect(last).toBeLessThan(first * 0.8);
+
+    // model.fit goes through the same kernels.
+    model.compile({ optimizer: tf.train.adam(0.01), loss: "binaryCrossentropy" });
+    const h = await model.fit(xs, xs, { epochs: 3, batchSize: 8, verbose: 0 });
+    expect((h.history.loss as number[]).every(Number.isFinite)).toBe(true);
+    xs.dispose();
+    model.dispose();
+    opt.dispose();
+  });
+});
