@@ -1,0 +1,133 @@
+"""Execute notebooks top to bottom through the project's Jupyter kernel.
+
+Writes executed copies (signed, so the classic Notebook trusts their HTML
+output) and HTML exports to the output folder, atomically. On a failing cell it
+prints the notebook, the cell, its source and the real error: tslab's error
+reply may carry only `<Error>:`, so the text is also recovered from the
+cell's stderr stream.
+
+Usage: python3 execute_notebooks.py --out DIR [--timeout S] [--kernel NAME] NB...
+"""
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def atomic_write(path, text):
+    d = os.path.dirname(path)
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def failing_cell(nb):
+    """Index of the first code cell with an error output, else the last executed one."""
+    last = None
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return i
+        if cell.get("metadata", {}).get("execution", {}).get("iopub.status.busy"):
+            last = i
+    return last
+
+
+def real_error(cell):
+    """The error text of a cell: traceback from the error output, plus stderr."""
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "error":
+            tb = "\n".join(ANSI.sub("", line) for line in o.get("traceback", []))
+            head = f"{o.get('ename', '')}: {o.get('evalue', '')}".strip()
+            if tb.strip():
+                parts.append(tb if head.strip(": ") in tb else head + "\n" + tb)
+            elif head.strip(": "):
+                parts.append(head)
+    stderr = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                     if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    stderr = ANSI.sub("", stderr).strip()
+    if stderr and not any(stderr in p for p in parts):
+        parts.append(stderr)
+    return "\n".join(parts).strip() or "(the kernel sent no error text)"
+
+
+def export(nb, out_dir, name):
+    from nbconvert import HTMLExporter
+    from nbformat.sign import NotebookNotary
+
+    NotebookNotary().sign(nb)
+    atomic_write(os.path.join(out_dir, name + ".ipynb"), nbformat.writes(nb))
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    atomic_write(os.path.join(out_dir, name + ".html"), html)
+
+
+def run(path, out_dir, timeout, kernel):
+    nb = nbformat.read(path, as_version=4)
+    name = os.path.splitext(os.path.basename(path))[0]
+    client = NotebookClient(nb, kernel_name=kernel, timeout=timeout,
+                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+    t0 = time.time()
+    error = None
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        error = e
+    dt = time.time() - t0
+    try:
+        export(nb, out_dir, name)
+    except Exception as e:  # the run result matters more than the export
+        print(f"warning: could not export {name}: {e}", file=sys.stderr)
+    if error is None:
+        print(f"ok    {path}  ({dt:.1f} s)", flush=True)
+        return True
+    idx = failing_cell(nb)
+    print(f"FAIL  {path}  ({dt:.1f} s)", file=sys.stderr)
+    if idx is not None:
+        cell = nb.cells[idx]
+        code_no = sum(1 for c in nb.cells[: idx + 1] if c.cell_type == "code")
+        src = "\n".join(f"  {n + 1:3d} | {line}" for n, line in enumerate(cell.source.splitlines()))
+        print(f"  cell {idx + 1} (code cell {code_no}):\n{src}", file=sys.stderr)
+        if isinstance(error, CellTimeoutError):
+            print(f"  timed out after {timeout} s", file=sys.stderr)
+        elif isinstance(error, DeadKernelError):
+            print(f"  the kernel died: {error}", file=sys.stderr)
+        text = real_error(cell)
+        print("  error:\n" + "\n".join("    " + line for line in text.splitlines()), file=sys.stderr)
+    else:
+        print(f"  {type(error).__name__}: {error}", file=sys.stderr)
+    print(f"  executed copy: {os.path.join(out_dir, name + '.ipynb')}", file=sys.stderr, flush=True)
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--timeout", type=int, default=1800)
+    ap.add_argument("--kernel", default="tslab-workbook")
+    ap.add_argument("notebooks", nargs="+")
+    a = ap.parse_args()
+    failed = [p for p in a.notebooks if not run(p, a.out, a.timeout, a.kernel)]
+    if failed:
+        print(f"{len(failed)} of {len(a.notebooks)} notebooks failed: {', '.join(failed)}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
