@@ -19,6 +19,8 @@ if (!app) {
   process.exit(1);
 }
 const args = ["-m", app, `--notebook-dir=${path.join(root, "notebooks")}`, ...process.argv.slice(2)];
+// Jupyter refuses to start as root without this flag (containers, CI machines).
+if (process.getuid?.() === 0 && !args.includes("--allow-root")) args.push("--allow-root");
 console.log(`Starting ${app === "jupyterlab" ? "JupyterLab" : "Jupyter Notebook"} (${py}) with kernel "${KERNEL_NAME}" from ${path.join(root, "jupyter")}`);
 const child = spawn(py, args, { stdio: "inherit", env: jupyterEnv(), cwd: path.join(root, "notebooks") });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
