@@ -1,0 +1,414 @@
+// The one training loop of the workbook. Every chapter calls `train(task, data, opts)`:
+// Adam by default, live progress updated in place, validation per epoch, stop on
+// NaN/Inf, per-epoch callback, clean interrupt (SIGINT) between steps, and
+// data-parallel training over worker threads (`workers`) with the same result.
+import * as tf from "@tensorflow/tfjs";
+import * as os from "os";
+import { asTask, Batch, ModelLoss, Task, trainableVariables } from "./task";
+import { ProgressMode, ProgressState, TrainingProgress } from "./progress";
+import { createParallelEngine } from "../engine/parallel";
+
+export type DataLike = tf.Tensor | { x: tf.Tensor; y?: tf.Tensor };
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  /** Adam learning rate (default 1e-3). Not allowed together with `optimizer`. */
+  learningRate?: number;
+  /** Your own optimizer (kept across calls; you dispose it). Default: a fresh Adam per call. */
+  optimizer?: tf.Optimizer;
+  /** Held-out data: val_loss (and val_<part>) are computed after every epoch. */
+  validation?: DataLike;
+  /** Shuffle the training order every epoch (default true). */
+  shuffle?: boolean;
+  /** Seed for shuffling and loss noise (default: random). Same seed -> same run. */
+  seed?: number;
+  /** After each epoch (1-based), with the epoch's logs; return "stop" to end training early. */
+  onEpochEnd?: (epoch: number, logs: Record<string, number>) => void | "stop" | Promise<void | "stop">;
+  /** Live progress (default true: in-place display in a kernel, a line per epoch elsewhere). */
+  progress?: ProgressMode;
+  /** Worker threads for data-parallel training: "auto" (default: all cores when possible) or a count; 1 = this thread. */
+  workers?: number | "auto";
+  /** Loss when `model` is a bare tf.LayersModel (default "mse"). */
+  loss?: ModelLoss;
+  /** Title of the progress display. */
+  title?: string;
+}
+
+export interface TrainHistory {
+  /** Per-epoch means: loss, each named loss part, and val_* when validation data was given. */
+  metrics: Record<string, number[]>;
+  /** Epochs completed. */
+  epochs: number;
+  /** "completed", "stopped" (onEpochEnd returned "stop") or "nan" (loss became NaN/Inf). */
+  status: "completed" | "stopped" | "nan";
+  message: string;
+  /** Wall time of the training steps (excluding validation and callbacks). */
+  seconds: number;
+  imagesPerSecond: number;
+  workers: number;
+  steps: number;
+}
+
+/** Thrown when a kernel interrupt (SIGINT) stopped training between two steps. */
+export class TrainingInterrupted extends Error {
+  constructor(message: string, readonly history: TrainHistory) {
+    super(message);
+    this.name = "TrainingInterrupted";
+  }
+}
+
+/** What one engine (this thread, or worker threads) reports per step. */
+export interface StepReport {
+  images: number;
+  /** loss and the named parts, batch means. */
+  values: Record<string, number>;
+}
+export type EpochOutcome =
+  | { status: "ok" }
+  | { status: "nan"; step: number; values: Record<string, number> }
+  | { status: "interrupted"; step: number };
+
+export interface EpochRun {
+  epoch: number;
+  perm: Int32Array;
+  /** Global step index of this epoch's first step. */
+  stepStart: number;
+  onStep: (r: StepReport) => void;
+  shouldStop: () => boolean;
+}
+
+export interface Engine {
+  readonly workers: number;
+  runEpoch(run: EpochRun): Promise<EpochOutcome>;
+  /** Make the main-thread task hold the latest weights (no-op on this thread). */
+  sync(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Seed for a step's randomness: distinct per (base seed, global step, worker). */
+export function stepSeed(seed: number, step: number, rank = 0): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (step + 0x7f4a7c15), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (rank + 0x165667b1), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) % 2147483647;
+}
+
+/** Batches of an epoch: [lo, hi) row ranges into the permutation. */
+export function stepsPerEpoch(n: number, batchSize: number): number {
+  return Math.ceil(n / batchSize);
+}
+
+/** The shared step: loss + gradients of one batch; values read back in one sync. */
+export function computeGradients(task: Task, vars: tf.Variable[], batch: Batch, step: number, seed: number):
+  { grads: tf.NamedTensorMap; values: Record<string, number> } {
+  let names: string[] = ["loss"];
+  const kept: tf.Tensor[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const r = task.loss(batch, { training: true, step, seed });
+    if (!r || !(r.loss instanceof tf.Tensor) || r.loss.rank !== 0) {
+      throw new Error(`task ${task.name}: loss() must return { loss: <scalar tensor> }, got ${r?.loss instanceof tf.Tensor ? `a tensor of shape [${r.loss.shape}]` : typeof r?.loss}; average over the batch, e.g. tf.mean(...).`);
+    }
+    const parts = r.parts ?? {};
+    names = ["loss", ...Object.keys(parts)];
+    for (const p of Object.values(parts)) kept.push(tf.keep(p));
+    return r.loss;
+  }, vars);
+  const stacked = tf.stack([value, ...kept]);
+  const data = stacked.dataSync();
+  tf.dispose([stacked, value, ...kept]);
+  const values: Record<string, number> = {};
+  names.forEach((k, i) => { values[k] = data[i]; });
+  return { grads, values };
+}
+
+class LocalEngine implements Engine {
+  readonly workers = 1;
+  private readonly vars: tf.Variable[];
+  constructor(private task: Task, private optimizer: tf.Optimizer, private x: tf.Tensor, private y: tf.Tensor,
+              private batchSize: number, private seed: number) {
+    this.vars = trainableVariables(task);
+    if (this.vars.length === 0) throw new Error(`train: task ${task.name} has no trainable weights.`);
+  }
+
+  async runEpoch(run: EpochRun): Promise<EpochOutcome> {
+    const n = run.perm.length;
+    const steps = stepsPerEpoch(n, this.batchSize);
+    for (let b = 0; b < steps; b++) {
+      if (run.shouldStop()) return { status: "interrupted", step: b };
+      const lo = b * this.batchSize;
+      const hi = Math.min(n, lo + this.batchSize);
+      const idx = tf.tensor1d(run.perm.subarray(lo, hi), "int32");
+      const xb = tf.gather(this.x, idx);
+      const yb = this.y === this.x ? xb : tf.gather(this.y, idx);
+      let nan: EpochOutcome | null = null;
+      try {
+        const { grads, values } = computeGradients(this.task, this.vars, { x: xb, y: yb }, run.stepStart + b, stepSeed(this.seed, run.stepStart + b));
+        // Check before applying: a NaN step leaves the weights untouched.
+        if (!Number.isFinite(values.loss)) nan = { status: "nan", step: b, values };
+        else this.optimizer.applyGradients(grads);
+        tf.dispose(grads);
+        if (!nan) run.onStep({ images: hi - lo, values });
+      } finally {
+        tf.dispose(yb === xb ? [idx, xb] : [idx, xb, yb]);
+      }
+      if (nan) return nan;
+      // Let the event loop run: progress output, and a SIGINT handler that sets shouldStop.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    return { status: "ok" };
+  }
+  async sync(): Promise<void> {}
+  async dispose(): Promise<void> {}
+}
+
+/** Mean loss (and parts) over a dataset in batches, training=false, fixed noise seeds. */
+export function evaluate(task: Task, data: DataLike, opts: { batchSize?: number; seed?: number } = {}): Record<string, number> {
+  const { x, y } = normaliseData(data, "evaluate data");
+  const n = x.shape[0];
+  const bs = opts.batchSize ?? 256;
+  const sums: Record<string, number> = {};
+  for (let lo = 0; lo < n; lo += bs) {
+    const nb = Math.min(bs, n - lo);
+    tf.tidy(() => {
+      const xb = x.slice(lo, nb);
+      const yb = y === x ? xb : y.slice(lo, nb);
+      const r = task.loss({ x: xb, y: yb }, { training: false, step: lo / bs, seed: stepSeed(opts.seed ?? 1234, lo / bs, 99) });
+      const parts = r.parts ?? {};
+      const names = ["loss", ...Object.keys(parts)];
+      const vals = tf.stack([r.loss, ...Object.values(parts)]).dataSync();
+      names.forEach((k, i) => { sums[k] = (sums[k] ?? 0) + vals[i] * nb; });
+    });
+  }
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(sums)) out[k] = sums[k] / n;
+  return out;
+}
+
+export function normaliseData(d: DataLike, what: string): { x: tf.Tensor; y: tf.Tensor } {
+  const x = d instanceof tf.Tensor ? d : d?.x;
+  const y = d instanceof tf.Tensor ? d : d?.y ?? d?.x;
+  if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) {
+    throw new Error(`train: ${what} must be a tensor (autoencoders: images are input and target) or { x, y? } of tensors.`);
+  }
+  if (x.isDisposed || y.isDisposed) throw new Error(`train: ${what} tensor was disposed; load the data again.`);
+  if (x.rank < 2) throw new Error(`train: ${what} must have a batch axis and at least one feature axis, got shape [${x.shape}].`);
+  if (x.shape[0] === 0) throw new Error(`train: ${what} is empty (shape [${x.shape}]).`);
+  if (y.shape[0] !== x.shape[0]) throw new Error(`train: ${what}: x has ${x.shape[0]} rows but y has ${y.shape[0]}; they must match.`);
+  if (x.dtype !== "float32") throw new Error(`train: ${what} must be float32, got ${x.dtype}; convert with x.toFloat() (and scale to [0, 1]).`);
+  return { x, y };
+}
+
+function checkOptions(o: TrainOptions): void {
+  if (typeof o !== "object" || o === null) throw new Error("train: options { epochs, batchSize } are required, e.g. train(ae, images, { epochs: 5, batchSize: 100 }).");
+  if (!Number.isInteger(o.epochs) || o.epochs < 1) {
+    throw new Error(`train: epochs must be a whole number >= 1, got ${o.epochs}.`);
+  }
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) {
+    throw new Error(`train: batchSize must be a whole number >= 1, got ${o.batchSize}; the book uses 100.`);
+  }
+  if (o.learningRate !== undefined) {
+    if (o.optimizer) throw new Error("train: pass either learningRate or optimizer, not both (set the rate when you create the optimizer).");
+    if (typeof o.learningRate !== "number" || !Number.isFinite(o.learningRate) || o.learningRate <= 0) {
+      throw new Error(`train: learningRate must be a finite number > 0, got ${o.learningRate}; Adam usually works with 1e-4 .. 1e-2 (book: 5e-4).`);
+    }
+  }
+  const w = o.workers;
+  if (w !== undefined && w !== "auto" && (!Number.isInteger(w) || w < 1)) {
+    throw new Error(`train: workers must be "auto" or a whole number >= 1, got ${JSON.stringify(w)}.`);
+  }
+  if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== "function") throw new Error("train: onEpochEnd must be a function (epoch, logs) => void.");
+}
+
+/** Random permutation of 0..n-1 (Fisher-Yates with a seeded mulberry32). */
+export function permutation(n: number, rng: () => number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = p[i]; p[i] = p[j]; p[j] = t;
+  }
+  return p;
+}
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const training = new Set<Task | tf.LayersModel>();
+
+export interface WorkerChoice { workers: number; reason: string }
+
+/** How many workers `workers: "auto"|n` means for this task here (GDL_WORKERS overrides "auto"). */
+export function chooseWorkers(task: Task, opts: Pick<TrainOptions, "workers" | "optimizer">, n: number): WorkerChoice {
+  const req = opts.workers ?? "auto";
+  const backend = tf.getBackend();
+  const env = process.env.GDL_WORKERS?.trim();
+  if (req === "auto") {
+    if (env) {
+      const k = Number(env);
+      if (!Number.isInteger(k) || k < 1) throw new Error(`GDL_WORKERS=${env} must be a whole number >= 1 (or unset).`);
+      if (k === 1) return { workers: 1, reason: "GDL_WORKERS=1" };
+      return chooseWorkers(task, { ...opts, workers: k }, n);
+    }
+    if (backend !== "wasm") return { workers: 1, reason: `backend ${backend} (workers are used with wasm)` };
+    if (!task.spec) return { workers: 1, reason: "the task has no worker spec (custom task)" };
+    if (opts.optimizer && !isAdam(opts.optimizer)) return { workers: 1, reason: "a custom non-Adam optimizer" };
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    if (cores < 2) return { workers: 1, reason: "one core" };
+    if (n < 8 * cores) return { workers: 1, reason: "a small dataset" };
+    return { workers: Math.min(cores, 8), reason: `${cores} cores` };
+  }
+  if (req === 1) return { workers: 1, reason: "workers: 1" };
+  if (!task.spec) throw new Error(`train: workers: ${req} needs a task that workers can rebuild (task.spec = { module, export, options }); ${task.name} has none. Use workers: 1.`);
+  if (opts.optimizer && !isAdam(opts.optimizer)) throw new Error("train: data-parallel workers support Adam only; pass learningRate instead of optimizer, or use workers: 1.");
+  if (backend !== "wasm" && backend !== "cpu") throw new Error(`train: workers need the wasm or cpu backend, not ${backend}.`);
+  return { workers: req, reason: "requested" };
+}
+
+function isAdam(o: tf.Optimizer): boolean {
+  return o.getClassName() === "Adam";
+}
+
+/**
+ * Train `model` (a Task such as buildAutoencoder()/buildVae(), or a tf.LayersModel)
+ * on `data` (images as input and target, or { x, y }). Resolves with the history;
+ * rejects with TrainingInterrupted on a kernel interrupt (the model keeps the
+ * weights of its last completed step and can be trained further or saved).
+ */
+export async function train(model: Task | tf.LayersModel, data: DataLike, opts: TrainOptions): Promise<TrainHistory> {
+  checkOptions(opts);
+  const task = asTask(model, opts.loss ?? "mse");
+  const { x, y } = normaliseData(data, "data");
+  const val = opts.validation ? normaliseData(opts.validation, "validation") : null;
+  checkInputShape(task, x, "data");
+  if (val) checkInputShape(task, val.x, "validation");
+  const key = model;
+  if (training.has(key)) {
+    throw new Error(`train: ${task.name} is still training from an earlier call (interrupt it or wait for it to finish).`);
+  }
+  const n = x.shape[0];
+  const steps = stepsPerEpoch(n, opts.batchSize);
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const rng = mulberry32(seed);
+  const choice = chooseWorkers(task, opts, n);
+  const ownOptimizer = !opts.optimizer;
+  const optimizer = opts.optimizer ?? tf.train.adam(opts.learningRate ?? 1e-3);
+  const progress = new TrainingProgress(opts.progress, opts.title ?? `Training ${task.name}`);
+  const metrics: Record<string, number[]> = {};
+  const history: TrainHistory = { metrics, epochs: 0, status: "completed", message: "", seconds: 0, imagesPerSecond: 0, workers: choice.workers, steps: 0 };
+  let stop = false;
+  const onSigint = () => { stop = true; };
+  training.add(key);
+  process.on("SIGINT", onSigint);
+  let engine: Engine | null = null;
+  let images = 0;
+  let state: ProgressState | null = null;
+  try {
+    if (choice.workers > 1) {
+      engine = await createParallelEngine({ task, x, y, batchSize: opts.batchSize, seed, workers: choice.workers, optimizer, shouldStop: () => stop });
+    } else {
+      engine = new LocalEngine(task, optimizer, x, y, opts.batchSize, seed);
+    }
+    const eng: Engine = engine;
+    history.workers = eng.workers;
+    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+      const perm = opts.shuffle === false ? Int32Array.from({ length: n }, (_, i) => i) : permutation(n, rng);
+      const sums: Record<string, number> = {};
+      let seen = 0;
+      let done = 0;
+      const t0 = performance.now();
+      const st: ProgressState = { epoch, epochs: opts.epochs, step: 0, steps, running: {}, imagesPerSecond: 0, epochSeconds: 0, workers: eng.workers };
+      state = st;
+      const outcome = await eng.runEpoch({
+        epoch, perm, stepStart: history.steps, shouldStop: () => stop,
+        onStep: (r) => {
+          for (const [k, v] of Object.entries(r.values)) sums[k] = (sums[k] ?? 0) + v * r.images;
+          seen += r.images;
+          done++;
+          history.steps++;
+          st.step = done;
+          st.epochSeconds = (performance.now() - t0) / 1000;
+          st.imagesPerSecond = seen / Math.max(st.epochSeconds, 1e-9);
+          for (const k of Object.keys(sums)) st.running[k] = sums[k] / seen;
+          progress.step(st);
+        },
+      });
+      const secs = (performance.now() - t0) / 1000;
+      history.seconds += secs;
+      images += seen;
+      history.imagesPerSecond = images / Math.max(history.seconds, 1e-9);
+      await eng.sync();
+      if (outcome.status === "nan") {
+        const vals = Object.entries(outcome.values).map(([k, v]) => `${k}=${v}`).join(", ");
+        history.status = "nan";
+        history.message = `Stopped: the loss became ${outcome.values.loss} at epoch ${epoch}, step ${outcome.step + 1} of ${steps} (${vals}). ` +
+          `That step's update was not applied, so the model keeps its last finite weights. Try a smaller learningRate${opts.learningRate ? ` than ${opts.learningRate}` : ""} or check the data for NaN/Inf.`;
+        console.warn(history.message);
+        progress.finish(st, history.message);
+        return history;
+      }
+      if (outcome.status === "interrupted") {
+        history.message = `Training interrupted during epoch ${epoch} after step ${outcome.step} of ${steps}; ` +
+          `the model keeps the weights of its last completed step (train again to continue, or save it).`;
+        progress.finish(st, history.message);
+        throw new TrainingInterrupted(history.message, history);
+      }
+      const logs: Record<string, number> = {};
+      for (const k of Object.keys(sums)) logs[k] = sums[k] / seen;
+      if (val) {
+        const v = evaluate(task, val, { batchSize: Math.max(opts.batchSize, 256), seed });
+        for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+      }
+      for (const [k, v] of Object.entries(logs)) (metrics[k] ??= []).push(v);
+      history.epochs = epoch;
+      st.epochSeconds = secs;
+      st.imagesPerSecond = seen / Math.max(secs, 1e-9);
+      progress.epochEnd(st, logs);
+      if (opts.onEpochEnd) {
+        const r = await opts.onEpochEnd(epoch, logs);
+        if (r === "stop") {
+          history.status = "stopped";
+          history.message = `Stopped by onEpochEnd after epoch ${epoch} of ${opts.epochs}.`;
+          break;
+        }
+      }
+      if (stop && epoch < opts.epochs) {
+        history.message = `Training interrupted after epoch ${epoch} of ${opts.epochs}; the model keeps its weights (train again to continue, or save it).`;
+        progress.finish(st, history.message);
+        throw new TrainingInterrupted(history.message, history);
+      }
+    }
+    if (history.status === "completed") {
+      history.message = `Trained ${history.epochs} epoch${history.epochs === 1 ? "" : "s"} in ${history.seconds.toFixed(1)} s (${Math.round(history.imagesPerSecond)} img/s${history.workers > 1 ? `, ${history.workers} workers` : ""}).`;
+    }
+    progress.finish(state, history.message);
+    return history;
+  } finally {
+    process.off("SIGINT", onSigint);
+    training.delete(key);
+    try {
+      if (engine) await engine.dispose();
+    } finally {
+      if (ownOptimizer) optimizer.dispose();
+    }
+  }
+}
+
+function checkInputShape(task: Task, x: tf.Tensor, what: string): void {
+  const first = Object.values(task.models)[0];
+  const want = first?.inputs?.[0]?.shape;
+  if (!want) return;
+  const got = x.shape.slice(1);
+  const exp = want.slice(1);
+  if (got.length !== exp.length || exp.some((d, i) => d !== null && d !== got[i])) {
+    throw new Error(`train: ${what} has examples of shape [${got}] but ${task.name} expects [${exp.map((d) => d ?? "any")}]` +
+      (exp.length === 3 && got.length === 3 && exp[0] === 32 && got[0] === 28 ? " (pad 28x28 images to 32x32: loadFashionMnist({ pad: true }))." : "."));
+  }
+}
