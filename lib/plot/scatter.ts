@@ -1,0 +1,280 @@
+// Labelled 2-D scatter plots, reused from chapter 1 (toy data, PCA) to the
+// autoencoder and VAE chapters (latent spaces). Two renderings of the same
+// plain-array input:
+//   scatterHtml  - static Observable Plot SVG (small, shows everywhere)
+//   plotlyScatterHtml - interactive Plotly, hover shows label and index
+import * as fs from "fs";
+import { show } from "../display";
+import { Plot, renderPlot } from "./observable";
+
+export interface ScatterData {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  /** Class per point: an integer (named via classNames) or a string. */
+  label?: ArrayLike<number> | readonly string[];
+  /** Identifier shown on hover, e.g. the image's index in the data set (default 0..n-1). */
+  index?: ArrayLike<number>;
+  classNames?: readonly string[];
+}
+
+/** An outlined rectangle drawn over the points (e.g. the MLE box). */
+export interface ScatterBox {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  label?: string;
+}
+
+/** A path drawn over the points (e.g. a line through latent space). */
+export interface ScatterLine {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  label?: string;
+}
+
+/** A function of (x, y) painted behind the points, e.g. p(y | x). */
+export interface ScatterBackground {
+  fn: (x: number, y: number) => number;
+  /** Colour range [lo, hi] (default [0, 1]). */
+  domain?: [number, number];
+  /** Grid cells per side (default 40). */
+  resolution?: number;
+  /** What the colour means; shown under the title. */
+  label?: string;
+}
+
+export interface ScatterOptions {
+  title?: string;
+  xLabel?: string;
+  yLabel?: string;
+  width?: number;
+  height?: number;
+  /** Dot radius in px (default 3; 2 above 2000 points). */
+  r?: number;
+  opacity?: number;
+  xDomain?: [number, number];
+  yDomain?: [number, number];
+  boxes?: readonly ScatterBox[];
+  lines?: readonly ScatterLine[];
+  background?: ScatterBackground;
+}
+
+interface Row {
+  x: number;
+  y: number;
+  label: string;
+  index: number;
+}
+
+/** Validate and zip the arrays into rows; errors name the argument and the fix. */
+export function scatterRows(data: ScatterData, where = "scatter"): Row[] {
+  const n = data.x.length;
+  if (data.y.length !== n) throw new Error(`${where}: x has ${n} values but y has ${data.y.length}; pass one y per x`);
+  if (data.label && data.label.length !== n) throw new Error(`${where}: label has ${data.label.length} entries, expected ${n} (one per point)`);
+  if (data.index && data.index.length !== n) throw new Error(`${where}: index has ${data.index.length} entries, expected ${n} (one per point)`);
+  const rows: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = Number(data.x[i]), y = Number(data.y[i]);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Error(`${where}: point ${i} is (${x}, ${y}); coordinates must be finite numbers`);
+    let label = "";
+    if (data.label) {
+      const l = data.label[i];
+      if (typeof l === "number") {
+        if (data.classNames && !(l >= 0 && l < data.classNames.length)) {
+          throw new Error(`${where}: label[${i}] = ${l} but classNames has ${data.classNames.length} names (0..${data.classNames.length - 1})`);
+        }
+        label = data.classNames ? data.classNames[l] : String(l);
+      } else label = String(l);
+    }
+    rows.push({ x, y, label, index: data.index ? Number(data.index[i]) : i });
+  }
+  return rows;
+}
+
+/** Legend order: classNames order when given, else first appearance. */
+function labelOrder(rows: Row[], data: ScatterData): string[] {
+  const seen = [...new Set(rows.map((r) => r.label))];
+  if (!data.classNames) return seen;
+  return data.classNames.filter((c) => seen.includes(c));
+}
+
+function extent(values: number[], pad = 0.04): [number, number] {
+  let lo = Math.min(...values), hi = Math.max(...values);
+  if (lo === hi) { lo -= 1; hi += 1; }
+  const p = (hi - lo) * pad;
+  return [lo - p, hi + p];
+}
+
+function domains(rows: Row[], opts: ScatterOptions): { x: [number, number]; y: [number, number] } {
+  const xs = rows.map((r) => r.x), ys = rows.map((r) => r.y);
+  for (const b of opts.boxes ?? []) { xs.push(b.x0, b.x1); ys.push(b.y0, b.y1); }
+  for (const l of opts.lines ?? []) { xs.push(...Array.from(l.x)); ys.push(...Array.from(l.y)); }
+  return { x: opts.xDomain ?? extent(xs), y: opts.yDomain ?? extent(ys) };
+}
+
+function backgroundCells(bg: ScatterBackground, dom: { x: [number, number]; y: [number, number] }) {
+  const res = bg.resolution ?? 40;
+  const dx = (dom.x[1] - dom.x[0]) / res, dy = (dom.y[1] - dom.y[0]) / res;
+  const cells: { x1: number; x2: number; y1: number; y2: number; v: number }[] = [];
+  for (let i = 0; i < res; i++) {
+    for (let j = 0; j < res; j++) {
+      const x1 = dom.x[0] + i * dx, y1 = dom.y[0] + j * dy;
+      cells.push({ x1, x2: x1 + dx, y1, y2: y1 + dy, v: bg.fn(x1 + dx / 2, y1 + dy / 2) });
+    }
+  }
+  return cells;
+}
+
+/** Static labelled scatter (Observable Plot SVG) as HTML; display with show.html. */
+export function scatterHtml(data: ScatterData, opts: ScatterOptions = {}): string {
+  const rows = scatterRows(data, "scatterHtml");
+  const dom = domains(rows, opts);
+  const labelled = !!data.label;
+  const marks: Plot.Markish[] = [];
+  let subtitle: string | undefined;
+  if (opts.background) {
+    const bgDomain = opts.background.domain ?? [0, 1];
+    const bgScale = Plot.scale({ color: { type: "linear", scheme: "rdbu", reverse: true, domain: bgDomain } });
+    const cells = backgroundCells(opts.background, dom).map((c) => ({ ...c, fill: bgScale.apply(c.v) as string }));
+    // scale: null keeps the background colours out of the point colour legend.
+    marks.push(Plot.rect(cells, { x1: "x1", x2: "x2", y1: "y1", y2: "y2", fill: { value: "fill", scale: null }, fillOpacity: 0.45 }));
+    subtitle = `Background: ${opts.background.label ?? "value"} (blue ${bgDomain[0]} → red ${bgDomain[1]})`;
+  }
+  const r = opts.r ?? (rows.length > 2000 ? 2 : 3);
+  marks.push(
+    Plot.dot(rows, {
+      x: "x", y: "y", r,
+      fill: labelled ? "label" : "steelblue",
+      fillOpacity: opts.opacity ?? (rows.length > 1000 ? 0.6 : 0.85),
+      title: (d: Row) => `${d.label ? d.label + " " : ""}#${d.index}`,
+    }),
+  );
+  for (const b of opts.boxes ?? []) {
+    marks.push(Plot.rect([b], { x1: "x0", x2: "x1", y1: "y0", y2: "y1", fill: "none", stroke: "black", strokeWidth: 2 }));
+    if (b.label) marks.push(Plot.text([b], { x: "x1", y: "y1", text: () => b.label, textAnchor: "end", dy: -6, fontWeight: "bold" }));
+  }
+  for (const l of opts.lines ?? []) {
+    const pts = Array.from(l.x, (x, i) => ({ x, y: l.y[i] }));
+    marks.push(Plot.line(pts, { x: "x", y: "y", stroke: "black", strokeWidth: 2 }), Plot.dot(pts, { x: "x", y: "y", r: 4, fill: "black" }));
+    if (l.label) marks.push(Plot.text(pts.slice(-1), { x: "x", y: "y", text: () => l.label, dx: 8, textAnchor: "start" }));
+  }
+  return renderPlot({
+    title: opts.title,
+    subtitle,
+    width: opts.width ?? 560,
+    height: opts.height ?? 400,
+    grid: true,
+    x: { label: opts.xLabel ?? "x", domain: dom.x },
+    y: { label: opts.yLabel ?? "y", domain: dom.y },
+    color: labelled ? { legend: true, domain: labelOrder(rows, data), type: "categorical" } : undefined,
+    marks,
+  });
+}
+
+/** Display the static scatter in the notebook. */
+export function showScatter(data: ScatterData, opts: ScatterOptions = {}): void {
+  show.html(scatterHtml(data, opts));
+}
+
+// ---- Plotly (interactive) ----------------------------------------------------
+
+const BUNDLE_FLAG = "__gdlPlotlyBundleEmitted";
+let bundleCache: string | null = null;
+
+/** The Plotly bundle as a <script> (about 4.8 MB), read from plotly.js-dist-min: no CDN. */
+export function plotlyBundleScript(): string {
+  if (!bundleCache) {
+    const js = fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");
+    // Hide CommonJS/AMD globals some front ends define, so the bundle sets window.Plotly.
+    bundleCache = `<script>(function(){var module=undefined,exports=undefined,define=undefined;\n${js.replace(/<\/script/gi, "<\\/script")}\n}).call(window);</script>`;
+  }
+  return bundleCache;
+}
+
+/**
+ * The bundle the first time it is asked for in this kernel process, "" after
+ * that: every Plotly output of a notebook run needs it once, in an earlier
+ * output. (Kept on globalThis so re-importing this module does not reset it.)
+ */
+export function plotlyBundleOnce(): string {
+  const g = globalThis as Record<string, unknown>;
+  if (g[BUNDLE_FLAG]) return "";
+  g[BUNDLE_FLAG] = true;
+  return plotlyBundleScript();
+}
+
+/** Forget that the bundle was emitted (e.g. after clearing the output that held it). */
+export function resetPlotlyBundle(): void {
+  delete (globalThis as Record<string, unknown>)[BUNDLE_FLAG];
+}
+
+let plotCounter = 0;
+
+/** Plotly figure JSON (traces + layout) for the scatter; exported for tests and custom figures. */
+export function plotlyFigure(data: ScatterData, opts: ScatterOptions = {}): { data: unknown[]; layout: Record<string, unknown> } {
+  const rows = scatterRows(data, "plotlyScatterHtml");
+  const dom = domains(rows, opts);
+  const traces: unknown[] = [];
+  if (opts.background) {
+    const res = opts.background.resolution ?? 40;
+    const xs = Array.from({ length: res }, (_, i) => dom.x[0] + ((i + 0.5) * (dom.x[1] - dom.x[0])) / res);
+    const ys = Array.from({ length: res }, (_, j) => dom.y[0] + ((j + 0.5) * (dom.y[1] - dom.y[0])) / res);
+    const [zmin, zmax] = opts.background.domain ?? [0, 1];
+    traces.push({
+      type: "heatmap", x: xs, y: ys, z: ys.map((y) => xs.map((x) => opts.background!.fn(x, y))),
+      colorscale: "RdBu", reversescale: true, zmin, zmax, opacity: 0.45, showscale: true,
+      colorbar: { title: { text: opts.background.label ?? "" } }, hoverinfo: "skip",
+    });
+  }
+  const groups = data.label ? labelOrder(rows, data) : [""];
+  for (const g of groups) {
+    const rs = rows.filter((r) => r.label === g);
+    traces.push({
+      type: rows.length > 5000 ? "scattergl" : "scatter",
+      mode: "markers",
+      name: g || "points",
+      x: rs.map((r) => r.x),
+      y: rs.map((r) => r.y),
+      text: rs.map((r) => r.label),
+      customdata: rs.map((r) => r.index),
+      marker: { size: (opts.r ?? 3) * 2, opacity: opts.opacity ?? 0.8 },
+      hovertemplate: `${data.label ? "%{text}<br>" : ""}index %{customdata}<br>(%{x:.3g}, %{y:.3g})<extra></extra>`,
+    });
+  }
+  for (const l of opts.lines ?? []) {
+    traces.push({ type: "scatter", mode: "lines+markers", name: l.label ?? "path", x: Array.from(l.x), y: Array.from(l.y), line: { color: "black" }, marker: { color: "black" } });
+  }
+  const layout: Record<string, unknown> = {
+    title: opts.title ? { text: opts.title } : undefined,
+    width: opts.width ?? 640,
+    height: opts.height ?? 460,
+    xaxis: { title: { text: opts.xLabel ?? "x" }, range: dom.x },
+    yaxis: { title: { text: opts.yLabel ?? "y" }, range: dom.y },
+    hovermode: "closest",
+    margin: { t: opts.title ? 50 : 20 },
+    shapes: (opts.boxes ?? []).map((b) => ({ type: "rect", x0: b.x0, x1: b.x1, y0: b.y0, y1: b.y1, line: { color: "black", width: 2 } })),
+  };
+  return { data: traces, layout };
+}
+
+/**
+ * Interactive scatter (Plotly) as HTML: hover a point to see its label and
+ * index. Includes the Plotly bundle the first time in a kernel process.
+ */
+export function plotlyScatterHtml(data: ScatterData, opts: ScatterOptions = {}): string {
+  const fig = plotlyFigure(data, opts);
+  const id = `gdl-plotly-${process.pid}-${Date.now()}-${plotCounter++}`;
+  const json = JSON.stringify(fig).replace(/</g, "\\u003c"); // no "</script>" inside the script
+  // Wait for the bundle (it may still be parsing when this output renders).
+  const draw =
+    `(function draw(tries){var el=document.getElementById(${JSON.stringify(id)});` +
+    `if(window.Plotly&&el){var f=${json};window.Plotly.newPlot(el,f.data,f.layout,{responsive:true,displaylogo:false});}` +
+    `else if(tries<200){setTimeout(function(){draw(tries+1)},50);}})(0);`;
+  return `${plotlyBundleOnce()}<div id="${id}" style="width:${fig.layout.width}px;height:${fig.layout.height}px"></div><script>${draw}</script>`;
+}
+
+/** Display the interactive scatter in the notebook. */
+export function showPlotlyScatter(data: ScatterData, opts: ScatterOptions = {}): void {
+  show.html(plotlyScatterHtml(data, opts));
+}
