@@ -1,0 +1,99 @@
+import { describe, it, expect } from "vitest";
+import { JSDOM } from "jsdom";
+import {
+  scatterHtml, plotlyScatterHtml, plotlyFigure, plotlyBundleOnce, resetPlotlyBundle, showScatter, scatterRows,
+} from "../lib/plot/scatter";
+import { lineChartHtml, histogramHtml, barChartHtml } from "../lib/plot/line";
+import { displayed } from "../lib/display";
+
+const data = { x: [0, 1, 2, 3], y: [1, 0, 2, 3], label: [0, 1, 1, 0], index: [10, 11, 12, 13], classNames: ["T-shirt", "Trouser"] };
+const parse = (html: string) => new JSDOM(`<body>${html}</body>`).window.document;
+
+describe("static scatter (Observable Plot)", () => {
+  it("draws one circle per point, coloured by class, with a legend of class names", () => {
+    const doc = parse(scatterHtml(data, { title: "demo", xLabel: "z1", yLabel: "z2" }));
+    const circles = doc.querySelectorAll('g[aria-label="dot"] circle');
+    expect(circles.length).toBe(4);
+    const fills = Array.from(circles, (c) => c.getAttribute("fill"));
+    expect(fills[0]).toBe(fills[3]); // same class, same colour
+    expect(fills[0]).not.toBe(fills[1]);
+    const text = doc.body.textContent ?? "";
+    expect(text).toContain("T-shirt");
+    expect(text).toContain("Trouser");
+    expect(text).toContain("demo");
+    // Hover titles carry the label and the index.
+    expect(circles[1].querySelector("title")?.textContent).toBe("Trouser #11");
+  });
+  it("unlabelled points work; boxes, lines and a background function are drawn", () => {
+    const doc = parse(scatterHtml({ x: [0, 1], y: [0, 1] }, {
+      boxes: [{ x0: 0, x1: 1, y0: 0, y1: 1, label: "MLE box" }],
+      lines: [{ x: [0, 1], y: [1, 0], label: "path" }],
+      background: { fn: (x) => x, resolution: 5, label: "p(y|x)" },
+    }));
+    expect(doc.querySelectorAll('g[aria-label="dot"]').length).toBe(2); // points + path vertices
+    const rects = doc.querySelectorAll('g[aria-label="rect"] rect');
+    expect(rects.length).toBe(25 + 1); // 5x5 background cells + the box
+    expect(doc.body.textContent).toContain("MLE box");
+    expect(doc.body.textContent).toContain("p(y|x)");
+    // Background colours vary with the function value.
+    expect(new Set(Array.from(rects).slice(0, 25).map((r) => r.getAttribute("fill"))).size).toBeGreaterThan(1);
+  });
+  it("rejects mismatched arrays and labels outside classNames with clear errors", () => {
+    expect(() => scatterHtml({ x: [1, 2], y: [1] })).toThrow(/x has 2 values but y has 1/);
+    expect(() => scatterHtml({ x: [1], y: [1], label: [5], classNames: ["a"] })).toThrow(/label\[0\] = 5/);
+    expect(() => scatterRows({ x: [NaN], y: [1] })).toThrow(/finite/);
+  });
+  it("showScatter emits one HTML output", () => {
+    const n = displayed.length;
+    showScatter(data);
+    expect(displayed.length).toBe(n + 1);
+    expect(displayed[n].data["text/html"]).toContain("<svg");
+  });
+});
+
+describe("interactive scatter (Plotly)", () => {
+  it("one trace per class with hover showing label and index", () => {
+    const fig = plotlyFigure(data);
+    const traces = fig.data as { name: string; x: number[]; customdata: number[]; text: string[]; hovertemplate: string }[];
+    expect(traces.map((t) => t.name)).toEqual(["T-shirt", "Trouser"]);
+    expect(traces[1].x).toEqual([1, 2]);
+    expect(traces[1].customdata).toEqual([11, 12]);
+    expect(traces[1].text).toEqual(["Trouser", "Trouser"]);
+    expect(traces[0].hovertemplate).toContain("%{text}");
+    expect(traces[0].hovertemplate).toContain("index %{customdata}");
+  });
+  it("inlines the plotly bundle once per process, never a CDN", () => {
+    resetPlotlyBundle();
+    const first = plotlyScatterHtml(data);
+    const second = plotlyScatterHtml(data);
+    expect(first.length).toBeGreaterThan(1_000_000);
+    expect(first).toContain("window.Plotly");
+    expect(second.length).toBeLessThan(20_000);
+    expect(second).not.toContain("plotly.js v");
+    expect(first + second).not.toMatch(/<script[^>]+src=/);
+    expect(plotlyBundleOnce()).toBe("");
+    resetPlotlyBundle();
+    expect(plotlyBundleOnce().length).toBeGreaterThan(1_000_000);
+  });
+  it("the figure JSON cannot close the script tag early", () => {
+    const html = plotlyScatterHtml({ x: [0], y: [0], label: ["</script><b>x"] });
+    const scripts = html.split("<script>").length - 1;
+    expect(html.split("</script>").length - 1).toBe(scripts);
+  });
+});
+
+describe("line, histogram and bar charts", () => {
+  it("render their series", () => {
+    const doc = parse(lineChartHtml([{ x: [0, 1, 2], y: [0, 1, 4], label: "a" }, { x: [0, 1], y: [1, 1], label: "b" }]));
+    expect(doc.querySelectorAll('g[aria-label="line"] path').length).toBe(2);
+    const h = parse(histogramHtml([1, 1, 2, 3, 3, 3], { bins: 3, curves: [{ x: [1, 3], y: [0.1, 0.2], label: "fit" }] }));
+    const bars = h.querySelectorAll('g[aria-label="rect"] rect');
+    expect(bars.length).toBe(3);
+    // Density scaling: heights proportional to counts 2, 1, 3.
+    const hs = Array.from(bars, (b) => Number(b.getAttribute("height")));
+    expect(hs[2] / hs[1]).toBeCloseTo(3, 1);
+    const b = parse(barChartHtml(["x", "y"], [{ label: "mle", values: [0.5, 0.5] }, { label: "smoothed", values: [0.4, 0.6] }]));
+    expect(b.querySelectorAll('g[aria-label="bar"] rect').length).toBe(4);
+    expect(() => lineChartHtml([{ x: [1], y: [], label: "bad" }])).toThrow(/series "bad"/);
+  });
+});
