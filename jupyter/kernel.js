@@ -28,7 +28,8 @@ if (!fs.existsSync(tslabMain)) {
   process.exit(1);
 }
 // Protocol fixes for tslab live beside this file (see README, "Kernel").
+// GDL_TSLAB_PATCHES=0 starts stock tslab (to compare behaviour).
 const patches = path.join(__dirname, "tslab-patches.js");
-if (fs.existsSync(patches)) require(patches).apply(projectRoot);
+if (fs.existsSync(patches) && process.env.GDL_TSLAB_PATCHES !== "0") require(patches).apply(projectRoot);
 
 require(tslabMain).startKernel({ configPath: path.resolve(connectionFile), enableFindLocal: false });

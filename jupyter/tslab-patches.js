@@ -1,0 +1,539 @@
+// Jupyter protocol fixes for tslab 1.0.22, applied by jupyter/kernel.js before
+// startKernel(). tslab's own code stays in node_modules; we only replace a few
+// prototype methods and wrap two factory exports (main.js reads them at call
+// time, so wrapping the export object is enough). See README, "Kernel".
+//
+// What tslab gets wrong, and what each patch below does about it:
+//  - execute_reply/error carried no ename/evalue/traceback (the text went to
+//    stderr): the executor's error path is captured and turned into a proper
+//    `error` message and reply (TypeScript diagnostics included).
+//  - the last expression was console.log'ed: it becomes execute_result.
+//  - no execute_input, execution_count ignored silent/store_history.
+//  - kernel_info_reply/shutdown_reply lacked `status`, comm_info_reply had the
+//    wrong msg_type, history_request went unanswered, aborted replies said "abort".
+//  - SIGINT only stopped *waiting* for an async cell; the cell kept running.
+//    Now the interrupted cell's timers never fire again, so an awaiting loop
+//    stops at its next timer/setImmediate.
+"use strict";
+const path = require("path");
+const util = require("util");
+const vm = require("vm");
+const timers = require("timers");
+const { AsyncLocalStorage } = require("async_hooks");
+
+const DISPLAY_SYMBOL = Symbol.for("Jupyter.display"); // Deno's convention for rich results
+const TSLAB_CELL_SUFFIX = "\n})(__tslab__.exports, __tslab__.require)";
+
+const rawSetTimeout = setTimeout; // before patchInterrupts() wraps it
+
+/** The running cell's context; async work started by the cell inherits it. */
+const cellContext = new AsyncLocalStorage();
+let enteringCell = null; // context to attach to the next tslab vm.runInThisContext
+let runningCell = null; // context of the cell being executed now
+
+function apply(projectRoot) {
+  const dist = path.join(projectRoot, "node_modules", "tslab", "dist");
+  const jupyter = require(path.join(dist, "jupyter.js"));
+  const executorMod = require(path.join(dist, "executor.js"));
+  const tslabUtil = require(path.join(dist, "util.js"));
+  if (jupyter.__gdlPatched) return;
+  jupyter.__gdlPatched = true;
+  const versions = {
+    tslab: require(path.join(dist, "..", "package.json")).version,
+    typescript: readVersion(path.join(dist, ".."), "@tslab/typescript-for-tslab"),
+  };
+  patchExecutor(executorMod);
+  patchHandler(jupyter, tslabUtil, versions);
+  patchServer(jupyter);
+  patchInterrupts();
+}
+
+function readVersion(from, pkg) {
+  try {
+    return require(require.resolve(`${pkg}/package.json`, { paths: [from] })).version;
+  } catch {
+    return "";
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Executor: tslab reports outcomes only through console.log/console.error and
+// a boolean. We hand it a capturing console and remember the last conversion,
+// then expose runCell() that returns { value } or { error } as data.
+
+function patchExecutor(executorMod) {
+  const original = executorMod.createExecutor;
+  executorMod.createExecutor = function createExecutor(rootDir, convs, con) {
+    const state = { capture: null, converted: null };
+    const capturing = {
+      log: (...a) => (state.capture ? state.capture.logs.push(a) : con.log(...a)),
+      error: (...a) => (state.capture ? state.capture.errors.push(a) : con.error(...a)),
+    };
+    const ex = original.call(this, rootDir, recordConversions(convs, state), capturing);
+    ex.runCell = async (src, count) => {
+      const ctx = { count, id: ++cellSeq, interrupted: false };
+      state.capture = { logs: [], errors: [] };
+      state.converted = null;
+      runningCell = ctx;
+      let ok;
+      let crash;
+      try {
+        // tslab runs the cell synchronously inside execute() before its first
+        // await, so enteringCell is consumed by that very call.
+        enteringCell = ctx;
+        const pending = ex.execute(src);
+        enteringCell = null;
+        ok = await pending;
+      } catch (e) {
+        crash = e;
+      } finally {
+        enteringCell = null;
+        if (runningCell === ctx) runningCell = null;
+      }
+      const { logs, errors } = state.capture;
+      state.capture = null;
+      rememberCell(ctx, state.converted);
+      if (crash !== undefined) return { error: formatThrown(crash, src) };
+      if (ok) {
+        // `//@module` cells report diagnostics but still succeed: keep them on stderr.
+        for (const a of errors) con.error(...a);
+        return logs.length ? { value: logs[logs.length - 1][0], hasValue: true } : {};
+      }
+      const diags = state.converted && state.converted.diagnostics;
+      if (diags && diags.length) return { error: formatDiagnostics(diags, src) };
+      const thrown = errors.find((a) => a.length === 1);
+      if (thrown) return { error: formatThrown(thrown[0], src, ctx) };
+      return { error: { ename: "Error", evalue: "execution failed", traceback: errors.map((a) => util.format(...a)) } };
+    };
+    return ex;
+  };
+}
+
+/** Wrap tslab's converter set so the last convert() result (diagnostics) is kept. */
+function recordConversions(convs, state) {
+  const wrapped = new WeakMap();
+  const wrap = (c) => {
+    if (!wrapped.has(c)) {
+      wrapped.set(c, {
+        ...c,
+        convert(prevDecl, src) {
+          const r = c.convert(prevDecl, src);
+          state.converted = r;
+          return r;
+        },
+      });
+    }
+    return wrapped.get(c);
+  };
+  return {
+    get node() { return wrap(convs.node); },
+    get browser() { return wrap(convs.browser); },
+    close: () => convs.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Error formatting: Jupyter frontends show `traceback` (not ename/evalue), so
+// its first line repeats "Name: message", like Node prints it.
+
+const INTERNAL_FRAME = /node:internal\/|node:vm|node:async_hooks|[\\/]tslab[\\/]dist[\\/]|[\\/]jupyter[\\/](tslab-patches|kernel)\.js/;
+
+function isInterrupt(e, ctx) {
+  return (e instanceof Error && (e.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" || e.message === "Interrupted asynchronously")) ||
+    (ctx && ctx.interrupted);
+}
+
+function formatThrown(e, src, ctx) {
+  if (isInterrupt(e, ctx)) {
+    return { ename: "KeyboardInterrupt", evalue: "execution interrupted (SIGINT)", traceback: ["KeyboardInterrupt: execution interrupted (SIGINT)"] };
+  }
+  if (!(e instanceof Error) && !(e && typeof e.stack === "string")) {
+    const shown = util.inspect(e);
+    const ename = e === null || e === undefined ? String(e) : (e.constructor && e.constructor.name) || typeof e;
+    return { ename, evalue: shown, traceback: [`Uncaught ${shown}`] };
+  }
+  const ename = errorName(e);
+  const evalue = String(e.message ?? "");
+  const traceback = [];
+  collectStack(e, traceback, src, 0);
+  return { ename, evalue, traceback };
+}
+
+function errorName(e) {
+  const ctor = e.constructor && e.constructor.name;
+  // `class ShapeError extends Error {}` keeps name "Error"; the class says more.
+  return (e.name && e.name !== "Error") ? String(e.name) : (ctor || "Error");
+}
+
+function collectStack(e, out, src, depth) {
+  const stack = typeof e.stack === "string" ? e.stack : `${errorName(e)}: ${e.message}`;
+  let lines = stack.split("\n");
+  // vm prefixes "file:line / source / ^^^ / (blank)" to errors it sees thrown; drop it.
+  if (/:\d+$/.test(lines[0]) && lines.indexOf("") > 0 && lines.indexOf("") <= 3) lines = lines.slice(lines.indexOf("") + 1);
+  let i = 0;
+  const head = [];
+  while (i < lines.length && !/^\s+at /.test(lines[i])) head.push(lines[i++]);
+  // Node's header says "Error: msg" for subclasses that do not set name; use the class.
+  if (head.length && e.name === "Error" && errorName(e) !== "Error") head[0] = head[0].replace(/^Error\b/, errorName(e));
+  out.push(...head);
+  for (; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^\s+at /.test(line) && INTERNAL_FRAME.test(line)) continue;
+    out.push(...mapCellFrame(line));
+  }
+  if (e.cause !== undefined && depth < 3) {
+    out.push("Caused by:");
+    if (e.cause instanceof Error) collectStack(e.cause, out, src, depth + 1);
+    else out.push(`  ${util.inspect(e.cause)}`);
+  }
+}
+
+/** Name a cell frame after its cell; return the frame plus the compiled source line. */
+function mapCellFrame(line) {
+  let source = null;
+  const out = line.replace(/__tslab_cell_(\d+)__:(\d+):(\d+)/, (all, id, l, c) => {
+    const cell = cells.get(Number(id));
+    if (!cell) return `cell, JS ${l}:${c}`;
+    if (Number(l) === cell.js.length + 1) return (source = "drop"); // tslab's wrapper call
+    const text = cell.js[Number(l) - 1];
+    if (text !== undefined && text.trim()) source = `        ${text.trim()}`;
+    const col = Number(l) === 1 ? Number(c) - cell.prefixLen : Number(c);
+    return `cell [${cell.label}], JS ${l}:${col}`;
+  });
+  if (source === "drop") return [];
+  return source ? [out, source] : [out];
+}
+
+function formatDiagnostics(diags, src) {
+  const srcLines = src.split("\n");
+  const traceback = [];
+  let evalue = "";
+  let prevKey = null;
+  for (const d of diags) {
+    const line = d.start.line + 1;
+    const col = d.start.character + 1;
+    const key = `${d.fileName || ""}:${line}:${col}`;
+    const where = d.fileName ? `${d.fileName} line ${line}, column ${col}` : `line ${line}, column ${col}`;
+    const code = d.code ? ` (TS${d.code})` : "";
+    if (key === prevKey) {
+      // A chained message explains the one before it.
+      traceback.push(`    ${d.messageText}`);
+      continue;
+    }
+    prevKey = key;
+    if (!evalue) evalue = `${where}: ${d.messageText}${code}`;
+    traceback.push(`TSError: ${where}: ${d.messageText}${code}`);
+    if (!d.fileName && srcLines[d.start.line] !== undefined) {
+      const gutter = `${line} | `;
+      const width = d.end && d.end.line === d.start.line ? Math.max(1, d.end.character - d.start.character) : 1;
+      traceback.push(`  ${gutter}${srcLines[d.start.line]}`);
+      traceback.push(`  ${" ".repeat(gutter.length - 2)}| ${" ".repeat(d.start.character)}${"^".repeat(width)}`);
+    }
+  }
+  return { ename: "TSError", evalue, traceback };
+}
+
+// ---------------------------------------------------------------------------
+// Cell frames. tslab compiles a cell twice (TS -> ES module -> CommonJS) with
+// no source map we can reach, and every cell was "evalmachine.<anonymous>".
+// Each cell now gets its own script name, and a cell frame in a traceback is
+// followed by the compiled line it points at, so the failing code is visible
+// even though line numbers are those of the compiled JS.
+
+let cellSeq = 0;
+const cells = new Map(); // cell id -> { label, js, prefixLen }
+
+function cellFileName(id) {
+  return `__tslab_cell_${id}__`;
+}
+
+function rememberCell(ctx, converted) {
+  if (!converted || !converted.output) return;
+  const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
+  cells.set(ctx.id, { label: ctx.count, js: converted.output.split("\n"), prefixLen: prefix.length });
+  if (cells.size > 500) cells.delete(cells.keys().next().value);
+}
+
+// ---------------------------------------------------------------------------
+// Results: the same text console.log printed (strings unquoted, util.inspect
+// otherwise), plus a richer bundle where the value offers one.
+
+function mimeBundle(value) {
+  try {
+    if (value && typeof value[DISPLAY_SYMBOL] === "function") {
+      const b = value[DISPLAY_SYMBOL]();
+      if (b && typeof b === "object") {
+        const data = { ...b };
+        if (typeof data["text/plain"] !== "string") data["text/plain"] = util.format(value);
+        return data;
+      }
+    }
+    // tfjs tensors: their toString() shows the values; inspect shows internals.
+    if (value && typeof value.dataSync === "function" && Array.isArray(value.shape) && typeof value.dtype === "string") {
+      return { "text/plain": value.toString() };
+    }
+    // DOM nodes (jsdom, e.g. an Observable Plot figure) render as HTML.
+    if (value && typeof value.outerHTML === "string" && typeof value.nodeType === "number") {
+      return { "text/html": value.outerHTML, "text/plain": `<${String(value.nodeName).toLowerCase()}> element` };
+    }
+    return { "text/plain": util.format(value) };
+  } catch (e) {
+    return { "text/plain": `[value could not be shown: ${e && e.message}]` };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Handler (JupyterHandlerImpl): execute flow, kernel info, history.
+
+class StopQueue {
+  constructor(reply) { this.reply = reply; }
+}
+
+function patchHandler(jupyter, tslabUtil, versions) {
+  const H = jupyter.JupyterHandlerImpl.prototype;
+
+  const kernelInfo = H.handleKernel;
+  H.handleKernel = function () {
+    const r = kernelInfo.call(this);
+    r.status = "ok";
+    r.implementation_version = versions.tslab;
+    if (!this.isJs && versions.typescript) r.language_info.version = versions.typescript;
+    r.banner = `${r.banner} (tslab ${versions.tslab}, TypeScript ${versions.typescript}, Node ${process.version})`;
+    r.help_links = [{ text: "tslab", url: "https://github.com/yunabe/tslab" }];
+    return r;
+  };
+
+  H.handleShutdown = function (req) {
+    return { status: "ok", restart: !!(req && req.restart) };
+  };
+
+  // `publish(msgType, content)` sends on iopub (passed by ZmqServer.handleExecute).
+  H.handleExecute = async function (req, writeStream, writeDisplayData, publish = () => {}) {
+    try {
+      return await this.execQueue.add(() => this.handleExecuteImpl(req, writeStream, writeDisplayData, publish));
+    } catch (e) {
+      if (e instanceof StopQueue) {
+        // stop_on_error: requests that arrived before this reply (a "run all")
+        // are aborted; ones sent after the client saw the error run normally.
+        // tslab instead aborted everything for 200 ms, including the next cell
+        // of a client that reacts quickly. The pause lets ZMQ hand over
+        // requests already sent, so they are cancelled with the rest.
+        await new Promise((resolve) => rawSetTimeout(resolve, 20));
+        this.execQueue.reset();
+        return e.reply;
+      }
+      if (e instanceof tslabUtil.TaskCanceledError) return { status: "aborted" };
+      const error = formatThrown(e, "");
+      publish("error", error);
+      return { status: "error", execution_count: this.execCount, ...error };
+    }
+  };
+
+  H.handleExecuteImpl = async function (req, writeStream, writeDisplayData, publish) {
+    // Output written later (timers, callbacks) still lands in the newest cell, as in tslab.
+    process.stdout.write = this.createWriteToIopub("stdout", writeStream);
+    process.stderr.write = this.createWriteToIopub("stderr", writeStream);
+    jupyter.lastWriteDisplayData = writeDisplayData; // lib/display.ts and tslab.display read this
+    const silent = !!req.silent;
+    const store = !silent && req.store_history !== false;
+    const count = store ? ++this.execCount : this.execCount;
+    if (!silent) publish("execute_input", { code: req.code, execution_count: count });
+    const r = await this.executor.runCell(req.code, count);
+    const history = (this.history ||= []);
+    if (r.error) {
+      publish("error", r.error);
+      if (store) history.push([count, req.code, null]);
+      const reply = { status: "error", execution_count: count, ...r.error };
+      if (req.stop_on_error !== false) throw new StopQueue(reply);
+      return reply;
+    }
+    let text = null;
+    if (r.hasValue && r.value != null && !silent) {
+      const data = mimeBundle(r.value);
+      text = data["text/plain"];
+      publish("execute_result", { execution_count: count, data, metadata: {} });
+    }
+    if (store) history.push([count, req.code, text]);
+    return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
+  };
+
+  // History lives in memory for the kernel's lifetime; session 1 is "this kernel".
+  H.handleHistory = function (req) {
+    const all = (this.history || []).map(([line, input, output]) => [1, line, req.output ? [input, output] : input]);
+    const inputOf = (h) => (req.output ? h[2][0] : h[2]);
+    let out = [];
+    if (req.hist_access_type === "tail") {
+      out = req.n > 0 ? all.slice(-req.n) : all;
+    } else if (req.hist_access_type === "range") {
+      const sessionOk = req.session === undefined || req.session === 0 || req.session === 1;
+      const start = req.start || 0;
+      const stop = req.stop === undefined || req.stop === null ? Infinity : req.stop;
+      out = sessionOk ? all.filter((h) => h[1] >= start && h[1] < stop) : [];
+    } else if (req.hist_access_type === "search") {
+      const re = globToRegExp(req.pattern || "*");
+      out = all.filter((h) => re.test(inputOf(h)));
+      if (req.unique) {
+        const seen = new Set();
+        out = out.reverse().filter((h) => !seen.has(inputOf(h)) && seen.add(inputOf(h))).reverse();
+      }
+      if (req.n > 0) out = out.slice(-req.n);
+    }
+    return { status: "ok", history: out };
+  };
+}
+
+/** IPython searches history with SQLite GLOB: `*`, `?` and `[...]`, whole string. */
+function globToRegExp(glob) {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === "*") re += "[\\s\\S]*";
+    else if (c === "?") re += "[\\s\\S]";
+    else if (c === "[") {
+      const end = glob.indexOf("]", i + 1);
+      if (end < 0) re += "\\[";
+      else {
+        re += "[" + glob.slice(i + 1, end).replace(/^\^/, "\\^").replace(/\\/g, "\\\\") + "]";
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+// ---------------------------------------------------------------------------
+// Server (ZmqServer): iopub publishing for execute, extra message types.
+
+function patchServer(jupyter) {
+  const S = jupyter.ZmqServer.prototype;
+
+  S.handleExecute = async function (sock, msg) {
+    const key = this.connInfo.key;
+    const publish = (msgType, content) => {
+      const m = msg.createReply();
+      m.header.msg_type = msgType;
+      m.content = content;
+      m.signAndSend(key, this.iopub);
+    };
+    const writeStream = (name, text) => publish("stream", { name, text });
+    const writeDisplayData = (data, update) => publish(update ? "update_display_data" : "display_data", data);
+    const reply = msg.createReply();
+    reply.header.msg_type = "execute_reply";
+    reply.content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData, publish);
+    reply.signAndSend(key, sock);
+  };
+
+  S.handleCommInfoRequest = function (sock, msg) {
+    const reply = msg.createReply();
+    reply.header.msg_type = "comm_info_reply"; // tslab sent "complete_reply"
+    reply.content = { status: "ok", comms: {} };
+    reply.signAndSend(this.connInfo.key, sock);
+  };
+
+  // tslab's dispatcher drops unknown types; answer the ones it lacks, then
+  // delegate. Parsed msg objects come from tslab's own ZmqMessage class, which
+  // we reach through the first message it parses (publishStatus gets it).
+  const publishStatus = S.publishStatus;
+  S.publishStatus = function (status, parent) {
+    if (!this.messageClass) this.messageClass = parent.constructor;
+    return publishStatus.call(this, status, parent);
+  };
+  const dispatch = S.handleShellMessage;
+  S.handleShellMessage = async function (sock, ...frames) {
+    const type = peekMsgType(frames);
+    if (type !== "history_request" && type !== "interrupt_request") return dispatch.call(this, sock, ...frames);
+    if (!this.messageClass) return dispatch.call(this, sock, ...frames); // never: kernel_info comes first
+    const msg = this.messageClass.fromRaw(this.connInfo.key, frames);
+    this.publishStatus("busy", msg);
+    try {
+      const reply = msg.createReply();
+      if (type === "history_request") {
+        reply.header.msg_type = "history_reply";
+        reply.content = this.handler.handleHistory(msg.content);
+      } else {
+        reply.header.msg_type = "interrupt_reply";
+        interruptRunningCell();
+        this.handler.executor.interrupt();
+        reply.content = { status: "ok" };
+      }
+      reply.signAndSend(this.connInfo.key, sock);
+    } finally {
+      this.publishStatus("idle", msg);
+    }
+  };
+}
+
+function peekMsgType(frames) {
+  const delim = frames.findIndex((f) => f.toString() === "<IDS|MSG>");
+  try {
+    return JSON.parse(frames[delim + 2].toString()).msg_type;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Interrupts. tslab already (a) runs cell code with vm's breakOnSigint, which
+// stops synchronous code, and (b) on SIGINT stops *awaiting* an async cell.
+// The cell itself kept running, though. Every cell now runs in its own async
+// context; on SIGINT that context is marked, and timer callbacks scheduled from
+// it are dropped, so an interrupted `await`-loop never resumes.
+
+function interruptRunningCell() {
+  if (runningCell) runningCell.interrupted = true;
+}
+
+function patchInterrupts() {
+  process.on("SIGINT", interruptRunningCell); // tslab adds its own listener too
+
+  const runInThisContext = vm.runInThisContext;
+  vm.runInThisContext = function (code, options) {
+    const ctx = enteringCell;
+    if (ctx && options && options.breakOnSigint && typeof code === "string" && code.endsWith(TSLAB_CELL_SUFFIX)) {
+      enteringCell = null;
+      // A unique file name per cell lets stack frames be mapped back to it.
+      const opts = { ...options, filename: cellFileName(ctx.id) };
+      return cellContext.run(ctx, () => runInThisContext.call(this, code, opts));
+    }
+    return runInThisContext.apply(this, arguments);
+  };
+
+  const guard = (fn, ctx) => function (...args) {
+    if (!ctx.interrupted) return fn.apply(this, args);
+  };
+  for (const name of ["setTimeout", "setImmediate", "setInterval"]) {
+    const original = globalThis[name];
+    const patched = function (fn, ...rest) {
+      const ctx = cellContext.getStore();
+      if (!ctx || typeof fn !== "function") return original.call(this, fn, ...rest);
+      if (name !== "setInterval") return original.call(this, guard(fn, ctx), ...rest);
+      const handle = original.call(this, function (...args) {
+        if (ctx.interrupted) return clearInterval(handle);
+        return fn.apply(this, args);
+      }, ...rest);
+      return handle;
+    };
+    // Keep util.promisify(setTimeout) etc. working.
+    for (const sym of Object.getOwnPropertySymbols(original)) {
+      Object.defineProperty(patched, sym, Object.getOwnPropertyDescriptor(original, sym));
+    }
+    Object.defineProperty(patched, "name", { value: name });
+    globalThis[name] = patched;
+    timers[name] = patched;
+  }
+  // `await setTimeout(ms)` from timers/promises: never settles once interrupted.
+  const tp = require("timers/promises");
+  for (const name of ["setTimeout", "setImmediate"]) {
+    const original = tp[name];
+    tp[name] = function (...args) {
+      const ctx = cellContext.getStore();
+      const p = original.apply(this, args);
+      if (!ctx) return p;
+      return new Promise((resolve, reject) => p.then(
+        (v) => { if (!ctx.interrupted) resolve(v); },
+        (e) => { if (!ctx.interrupted) reject(e); }));
+    };
+  }
+}
+
+module.exports = { apply, mimeBundle, globToRegExp };

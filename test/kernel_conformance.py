@@ -1,0 +1,292 @@
+"""Jupyter protocol conformance of the project kernel (tslab-workbook).
+
+Run with Debian's Python (it has jupyter_client, jupyter_kernel_test, nbclient):
+    JUPYTER_PATH=/work/main/jupyter /usr/bin/python3 test/kernel_conformance.py -v [TestClass ...]
+test/kernel-protocol.test.ts runs it under vitest. Three groups, each with its
+own kernel: KernelConformance (jupyter_kernel_test's suite plus our additions),
+Interrupt (SIGINT through KernelManager.interrupt_kernel) and NotebookErrors
+(nbclient shows a real error with a stack).
+"""
+import os
+import re
+import sys
+import time
+import unittest
+from queue import Empty
+
+try:
+    import jupyter_kernel_test as jkt
+    from jupyter_client.manager import start_new_kernel
+    from jupyter_kernel_test.msgspec_v5 import validate_message
+except ImportError as e:  # the vitest wrapper turns this into an install hint
+    print(f"MISSING-DEPENDENCY: {e}", file=sys.stderr)
+    sys.exit(3)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KERNEL = "tslab-workbook"
+# Kernels start in the project root, like `npm start` does.
+os.chdir(ROOT)
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+DISPLAY = 'Symbol.for("Jupyter.display")'
+
+
+def run_cell(kc, code, timeout=60, **kw):
+    """Execute `code`; return (reply, iopub messages of that request except status)."""
+    msg_id = kc.execute(code, **kw)
+    reply = kc.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=timeout)
+    validate_message(reply, "execute_reply", msg_id)
+    msgs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        validate_message(msg)
+        if msg["msg_type"] == "status":
+            if msg["content"]["execution_state"] == "idle":
+                break
+            continue
+        msgs.append(msg)
+    return reply, msgs
+
+
+def of_type(msgs, t):
+    return [m for m in msgs if m["msg_type"] == t]
+
+
+class KernelConformance(jkt.KernelTests):
+    kernel_name = KERNEL
+    language_name = "typescript"
+    file_extension = ".ts"
+
+    code_hello_world = 'console.log("hello, world")'
+    code_stderr = 'console.error("to stderr")'
+    completion_samples = [{"text": "Math.ma", "matches": {"max"}}]
+    complete_code_samples = ["1", 'console.log("x")', "function f(): number { return 1; }"]
+    incomplete_code_samples = ["function f() {", "const a = [1,", "if (true) {"]
+    code_inspect_sample = "Math.max"
+    code_generate_error = 'throw new Error("boom")'
+    code_execute_result = [
+        {"code": "6*7", "result": "42"},
+        {"code": "[1, 2, 3].map((x) => x * 2)", "result": "[ 2, 4, 6 ]"},
+        # Strings print as console.log would (tslab's old behaviour), not quoted.
+        {"code": '"ab" + "c"', "result": "abc"},
+        # Objects may offer a richer MIME bundle (Deno's Jupyter convention).
+        {"code": f'({{ [{DISPLAY}]() {{ return {{ "text/html": "<b>rich</b>" }}; }} }})',
+         "mime": "text/html", "result": "<b>rich</b>"},
+    ]
+    code_display_data = [
+        {"code": 'import * as tslab from "tslab";\ntslab.display.html("<b>hi</b>")', "mime": "text/html"},
+        {"code": 'import { show } from "./lib/display";\nshow.html("<i>lib</i>")', "mime": "text/html"},
+    ]
+    code_history_pattern = "6?7"
+    supported_history_operations = ("tail", "range", "search")
+
+    # --- beyond jupyter_kernel_test ---------------------------------------
+
+    def test_kernel_info_fields(self):
+        self.flush_channels()
+        msg_id = self.kc.kernel_info()
+        reply = self.kc.get_shell_msg(timeout=15)
+        validate_message(reply, "kernel_info_reply", msg_id)
+        c = reply["content"]
+        self.assertEqual(c["status"], "ok")
+        self.assertRegex(c["language_info"]["version"], r"^\d+\.\d+")
+        self.assertRegex(c["implementation_version"], r"^\d+\.\d+")
+
+    def test_error_content(self):
+        self.flush_channels()
+        reply, msgs = run_cell(self.kc, 'function inner(): never { throw new TypeError("boom"); }\ninner();')
+        c = reply["content"]
+        self.assertEqual(c["status"], "error")
+        self.assertEqual(c["ename"], "TypeError")
+        self.assertEqual(c["evalue"], "boom")
+        self.assertIsInstance(c["execution_count"], int)
+        [err] = of_type(msgs, "error")
+        self.assertEqual(err["content"]["ename"], "TypeError")
+        tb = [ANSI.sub("", line) for line in err["content"]["traceback"]]
+        self.assertEqual(tb[0], "TypeError: boom")
+        self.assertTrue(any(re.match(r"\s+at inner \(", line) for line in tb), tb)
+        # Kernel internals (vm, tslab, this patch layer) are not part of the user's stack.
+        self.assertFalse(any("tslab/dist" in line or "node:vm" in line or "tslab-patches" in line for line in tb), tb)
+        # The message is not duplicated on stderr.
+        self.assertEqual(of_type(msgs, "stream"), [])
+
+    def test_error_custom_class_and_non_error(self):
+        self.flush_channels()
+        reply, _ = run_cell(self.kc, 'class ShapeError extends Error {}\nthrow new ShapeError("bad shape")')
+        self.assertEqual((reply["content"]["ename"], reply["content"]["evalue"]), ("ShapeError", "bad shape"))
+        reply, msgs = run_cell(self.kc, 'throw "just a string"')
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertIn("just a string", reply["content"]["evalue"])
+        self.assertEqual(len(of_type(msgs, "error")), 1)
+
+    def test_compile_error_has_cell_line_and_column(self):
+        self.flush_channels()
+        reply, msgs = run_cell(self.kc, 'const ok = 1;\nconst n: number = "text";')
+        c = reply["content"]
+        self.assertEqual(c["status"], "error")
+        self.assertEqual(c["ename"], "TSError")
+        self.assertIn("line 2, column 7", c["evalue"])
+        self.assertIn("TS2322", c["evalue"])
+        tb = "\n".join(of_type(msgs, "error")[0]["content"]["traceback"])
+        self.assertIn('const n: number = "text";', tb)
+        self.assertIn("is not assignable to type 'number'", ANSI.sub("", tb))
+
+    def test_cell_frames_name_the_cell_and_show_code(self):
+        # Positions are those of the compiled JS (tslab keeps no source map), so
+        # each cell frame is followed by the code line it points at.
+        self.flush_channels()
+        code = 'interface P { x: number }\n\nfunction f(q: P): number {\n  throw new Error("in f");\n}\nf({ x: 1 });'
+        reply, msgs = run_cell(self.kc, code)
+        n = reply["content"]["execution_count"]
+        tb = [ANSI.sub("", line) for line in of_type(msgs, "error")[0]["content"]["traceback"]]
+        i = next(i for i, line in enumerate(tb) if line.strip().startswith("at f ("))
+        self.assertRegex(tb[i], rf"at f \(cell \[{n}\], JS \d+:\d+\)")
+        self.assertEqual(tb[i + 1].strip(), 'throw new Error("in f");')
+        self.assertFalse(any("evalmachine" in line for line in tb), tb)
+
+    def test_execution_count_increments(self):
+        self.flush_channels()
+        r1, m1 = run_cell(self.kc, "1 + 1")
+        r2, m2 = run_cell(self.kc, "2 + 2")
+        n1, n2 = r1["content"]["execution_count"], r2["content"]["execution_count"]
+        self.assertEqual(n2, n1 + 1)
+        self.assertEqual(of_type(m2, "execute_input")[0]["content"]["execution_count"], n2)
+        self.assertEqual(of_type(m2, "execute_result")[0]["content"]["execution_count"], n2)
+        # store_history=False and silent=True do not advance the counter.
+        r3, _ = run_cell(self.kc, "3", store_history=False)
+        r4, m4 = run_cell(self.kc, "4", silent=True)
+        self.assertEqual(m4, [])
+        r5, _ = run_cell(self.kc, "5")
+        self.assertEqual(r5["content"]["execution_count"], n2 + 1)
+
+    def test_statement_has_no_result(self):
+        self.flush_channels()
+        reply, msgs = run_cell(self.kc, "let unusedVar = 3;")
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertEqual(of_type(msgs, "execute_result"), [])
+
+    def test_stop_on_error_false_keeps_queue(self):
+        self.flush_channels()
+        kc = self.kc
+        a = kc.execute('throw new Error("first")', stop_on_error=False)
+        b = kc.execute("40 + 2")
+        replies = {}
+        while len(replies) < 2:
+            r = kc.get_shell_msg(timeout=30)
+            replies[r["parent_header"]["msg_id"]] = r["content"]
+        self.assertEqual(replies[a]["status"], "error")
+        self.assertEqual(replies[b]["status"], "ok")
+        self.flush_channels()
+
+    def test_stop_on_error_aborts_queued(self):
+        self.flush_channels()
+        kc = self.kc
+        a = kc.execute('throw new Error("first")')
+        b = kc.execute("40 + 2")
+        replies = {}
+        while len(replies) < 2:
+            r = kc.get_shell_msg(timeout=30)
+            replies[r["parent_header"]["msg_id"]] = r["content"]
+        self.assertEqual(replies[a]["status"], "error")
+        self.assertEqual(replies[b]["status"], "aborted")
+        self.flush_channels()
+
+    def test_comm_info(self):
+        self.flush_channels()
+        msg_id = self.kc.comm_info()
+        reply = self.kc.get_shell_msg(timeout=15)
+        validate_message(reply, "comm_info_reply", msg_id)
+
+
+class Interrupt(unittest.TestCase):
+    """SIGINT (kernelspec interrupt_mode "signal") stops a cell; the kernel lives on."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel()
+
+    def interrupt_after(self, code, seconds=1.5):
+        msg_id = self.kc.execute(code)
+        time.sleep(seconds)
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != msg_id:  # e.g. the startup kernel_info_reply
+            reply = self.kc.get_shell_msg(timeout=30)
+        return reply["content"]
+
+    def assert_usable(self):
+        reply, msgs = run_cell(self.kc, "6 * 7", timeout=30)
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertEqual(of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"], "42")
+
+    def test_async_loop(self):
+        # A training-loop shape: work, then yield to the event loop, forever.
+        c = self.interrupt_after(
+            "globalThis.ticks = 0;\n"
+            "for (let i = 0; i < 1e9; i++) { globalThis.ticks++; await new Promise((r) => setImmediate(r)); }")
+        self.assertEqual(c["status"], "error")
+        self.assertEqual(c["ename"], "KeyboardInterrupt")
+        self.assert_usable()
+        # The loop really stopped: its counter no longer moves.
+        r1, m1 = run_cell(self.kc, "globalThis.ticks")
+        time.sleep(0.5)
+        r2, m2 = run_cell(self.kc, "globalThis.ticks")
+        t1 = of_type(m1, "execute_result")[0]["content"]["data"]["text/plain"]
+        t2 = of_type(m2, "execute_result")[0]["content"]["data"]["text/plain"]
+        self.assertGreater(int(t1), 100)
+        self.assertEqual(t1, t2)
+
+    def test_async_timer_loop(self):
+        c = self.interrupt_after(
+            "while (true) { await new Promise((r) => setTimeout(r, 5)); }")
+        self.assertEqual(c["ename"], "KeyboardInterrupt")
+        self.assert_usable()
+
+    def test_sync_loop_without_await(self):
+        # Plain synchronous code runs under vm's breakOnSigint, so it stops too.
+        c = self.interrupt_after("let spins = 0;\nwhile (true) { spins++; }")
+        self.assertEqual(c["status"], "error")
+        self.assertEqual(c["ename"], "KeyboardInterrupt")
+        self.assert_usable()
+
+    def test_interrupt_when_idle_is_harmless(self):
+        self.km.interrupt_kernel()
+        time.sleep(0.2)
+        self.assert_usable()
+
+
+class NotebookErrors(unittest.TestCase):
+    def test_failing_cell_shows_error_and_stack(self):
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "TypeScript (workbook)", "language": "typescript"}
+        nb.cells = [nbformat.v4.new_code_cell("6 * 7"), nbformat.v4.new_code_cell('throw new Error("boom")')]
+        client = NotebookClient(nb, kernel_name=KERNEL, timeout=120, resources={"metadata": {"path": ROOT}})
+        with self.assertRaises(CellExecutionError) as cm:
+            client.execute()
+        self.assertIn("Error: boom", str(cm.exception))
+        first, second = nb.cells
+        self.assertEqual(first.execution_count, 1)
+        self.assertEqual(first.outputs[0].output_type, "execute_result")
+        self.assertEqual(first.outputs[0].data["text/plain"], "42")
+        self.assertEqual(second.execution_count, 2)
+        [err] = [o for o in second.outputs if o.output_type == "error"]
+        self.assertEqual((err.ename, err.evalue), ("Error", "boom"))
+        self.assertEqual(ANSI.sub("", err.traceback[0]), "Error: boom")
+        self.assertTrue(any(line.lstrip().startswith("at ") for line in err.traceback[1:]), err.traceback)
+
+
+if __name__ == "__main__":
+    unittest.main()
