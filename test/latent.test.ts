@@ -1,0 +1,163 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { embed, decodeAll, codesToXY, checkShape } from "../lib/latent/embed";
+import { latentRange, sampleUniform, latentGrid, gridAxes, interpolate, moveAlong, directionBetween } from "../lib/latent/explore";
+
+beforeAll(async () => { await tf.setBackend("cpu"); });
+
+/** Run f, dispose its result, and return how many tensors it leaked. */
+function leaks(f: () => tf.Tensor | tf.Tensor[] | unknown): number {
+  const before = tf.memory().numTensors;
+  const out = f();
+  if (out instanceof tf.Tensor) out.dispose();
+  else if (Array.isArray(out)) tf.dispose(out.filter((t) => t instanceof tf.Tensor) as tf.Tensor[]);
+  return tf.memory().numTensors - before;
+}
+
+// A tiny "encoder": the mean of the left and right image halves as a 2-D code.
+const fnEncoder = (x: tf.Tensor4D) => tf.tidy(() => {
+  const [, , w] = x.shape;
+  const left = x.slice([0, 0, 0, 0], [-1, -1, w / 2, -1]).mean([1, 2, 3]);
+  const right = x.slice([0, 0, w / 2, 0], [-1, -1, w / 2, -1]).mean([1, 2, 3]);
+  return tf.stack([left, right], 1);
+});
+
+describe("embed", () => {
+  it("batches give the same codes as one pass, in order, with limit", () => {
+    const images = tf.randomUniform([13, 4, 4, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+    const whole = fnEncoder(images);
+    const z = embed(fnEncoder, images, { batchSize: 5 });
+    expect(z.shape).toEqual([13, 2]);
+    expect(Array.from(z.dataSync())).toEqual(Array.from(whole.dataSync()));
+    const z7 = embed(fnEncoder, images, { batchSize: 3, limit: 7 });
+    expect(z7.shape).toEqual([7, 2]);
+    expect(Array.from(z7.dataSync())).toEqual(Array.from(whole.dataSync()).slice(0, 14));
+    tf.dispose([images, whole, z, z7]);
+  });
+
+  it("works with a Keras model, picks an output of a multi-head model, leaks nothing", () => {
+    const input = tf.input({ shape: [4, 4, 1] });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const a = tf.layers.dense({ units: 2, name: "a" }).apply(flat) as tf.SymbolicTensor;
+    const b = tf.layers.dense({ units: 3, name: "b" }).apply(flat) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: [a, b] });
+    const images = tf.randomUniform([10, 4, 4, 1]) as tf.Tensor4D;
+    expect(leaks(() => embed(model, images, { batchSize: 4 }))).toBe(0);
+    const zb = embed(model, images, { batchSize: 4, output: 1 });
+    expect(zb.shape).toEqual([10, 3]);
+    const direct = (model.predict(images) as tf.Tensor[])[1];
+    expect(Math.max(...Array.from(tf.sub(zb, direct).abs().dataSync()))).toBeLessThan(1e-5);
+    expect(() => embed(model, images, { output: 2 })).toThrow(/output 2 .* 2 outputs/);
+    tf.dispose([images, zb, direct]);
+    model.dispose();
+  });
+
+  it("rejects non-image input with expected vs actual shape, without leaking", () => {
+    const flat = tf.zeros([5, 16]);
+    const before = tf.memory().numTensors;
+    expect(() => embed(fnEncoder, flat as unknown as tf.Tensor4D)).toThrow(/expected shape \[any, any, any, any\], got \[5, 16\]/);
+    const bad = (x: tf.Tensor4D) => x.mean([1, 2, 3]); // returns [n], not [n, d]
+    const img = tf.zeros([3, 2, 2, 1]) as tf.Tensor4D;
+    expect(() => embed(bad, img, { batchSize: 2 })).toThrow(/shape \[2, latentDim\].*got \[2\]/);
+    img.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    flat.dispose();
+  });
+});
+
+describe("decodeAll", () => {
+  it("decodes in batches, accepts plain arrays, and checks the code size of a model", () => {
+    const dec = (z: tf.Tensor2D) => tf.tidy(() => z.sum(1).reshape([-1, 1, 1, 1]).tile([1, 2, 2, 1]));
+    const imgs = decodeAll(dec, [[1, 2], [3, 4], [5, 6]], { batchSize: 2 });
+    expect(imgs.shape).toEqual([3, 2, 2, 1]);
+    expect(Array.from(imgs.dataSync()).filter((_, i) => i % 4 === 0)).toEqual([3, 7, 11]);
+    imgs.dispose();
+    expect(leaks(() => decodeAll(dec, [[1, 2], [3, 4], [5, 6]], { batchSize: 2 }))).toBe(0);
+    const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 4 }), tf.layers.reshape({ targetShape: [2, 2, 1] })] });
+    const z3 = tf.zeros([2, 3]) as tf.Tensor2D;
+    expect(() => decodeAll(m, z3)).toThrow(/codes of shape \[n, 2\], got \[2, 3\]/);
+    z3.dispose();
+    m.dispose();
+  });
+
+  it("codesToXY splits the first two dimensions", () => {
+    const z = tf.tensor2d([[1, 2, 9], [3, 4, 9]]);
+    const { x, y } = codesToXY(z);
+    expect(Array.from(x)).toEqual([1, 3]);
+    expect(Array.from(y)).toEqual([2, 4]);
+    z.dispose();
+  });
+
+  it("checkShape names expected and actual", () => {
+    const t = tf.zeros([2, 3]);
+    expect(() => checkShape(t, [null, 4], "thing", "fix it")).toThrow("thing: expected shape [any, 4], got [2, 3]; fix it.");
+    t.dispose();
+  });
+});
+
+describe("exploring latent space", () => {
+  it("latentRange gives per-dimension min and max", () => {
+    const z = tf.tensor2d([[0, -1], [2, 5], [-3, 1]]);
+    expect(latentRange(z)).toEqual({ min: [-3, -1], max: [2, 5] });
+    z.dispose();
+  });
+
+  it("sampleUniform stays inside the range, covers it, and is reproducible with a seed", () => {
+    const range = { min: [-3, 10], max: [1, 11] };
+    const s = sampleUniform(range, 2000, 7);
+    const r = latentRange(s);
+    expect(r.min[0]).toBeGreaterThanOrEqual(-3); expect(r.max[0]).toBeLessThanOrEqual(1);
+    expect(r.min[1]).toBeGreaterThanOrEqual(10); expect(r.max[1]).toBeLessThanOrEqual(11);
+    expect(r.min[0]).toBeLessThan(-2.9); expect(r.max[0]).toBeGreaterThan(0.9);
+    const again = sampleUniform(range, 2000, 7);
+    expect(Array.from(again.dataSync())).toEqual(Array.from(s.dataSync()));
+    tf.dispose([s, again]);
+    expect(leaks(() => sampleUniform(range, 5, 1))).toBe(0);
+    expect(() => sampleUniform({ min: [1], max: [0] }, 3)).toThrow(/dimension 0 has min 1 > max 0/);
+  });
+
+  it("latentGrid is in reading order: top row = largest y, x increasing", () => {
+    const range = { min: [0, 0], max: [2, 1] };
+    const g = latentGrid(range, 3, 2);
+    expect(g.shape).toEqual([6, 2]);
+    expect(g.arraySync()).toEqual([[0, 1], [1, 1], [2, 1], [0, 0], [1, 0], [2, 0]]);
+    g.dispose();
+    expect(gridAxes(range, 3, 2)).toEqual({ xs: [0, 1, 2], ys: [1, 0] });
+    // higher-dimensional space: the other dims sit in the middle of their range
+    const g3 = latentGrid({ min: [0, 0, 4], max: [1, 1, 8] }, 2, 2, { dims: [0, 2] });
+    expect(g3.arraySync()).toEqual([[0, 0.5, 8], [1, 0.5, 8], [0, 0.5, 4], [1, 0.5, 4]]);
+    g3.dispose();
+    expect(() => latentGrid(range, 3, 2, { dims: [0, 2] })).toThrow(/dims \[0,2\] must be two latent dimensions in 0..1/);
+  });
+
+  it("interpolate: exact ends, even steps, any code form, no leaks", () => {
+    const a = tf.tensor1d([0, 10]);
+    const b = tf.tensor2d([[4, 2]]);
+    const path = interpolate(a, b, 5);
+    const rows = path.arraySync();
+    expect(rows[0]).toEqual([0, 10]);
+    expect(rows[4]).toEqual([4, 2]);
+    expect(rows[2][0]).toBeCloseTo(2, 6);
+    expect(rows[1][1]).toBeCloseTo(8, 6);
+    path.dispose();
+    expect(leaks(() => interpolate(a, b, 3))).toBe(0);
+    expect(leaks(() => interpolate([1, 2, 3], [3, 2, 1], 2))).toBe(0);
+    expect(() => interpolate(a, [1, 2, 3], 4)).toThrow(/same length, got \[2\] and \[3\]/);
+    expect(() => interpolate(a, b, 1)).toThrow(/steps must be an integer >= 2/);
+    const z2 = tf.zeros([2, 2]);
+    expect(() => interpolate(z2 as tf.Tensor2D, a, 3)).toThrow(/expected shape \[any\], got \[2, 2\]/);
+    tf.dispose([a, b, z2]);
+  });
+
+  it("moveAlong and directionBetween", () => {
+    const m = moveAlong([1, 1], [0.5, -1], [-2, 0, 2]);
+    expect(m.arraySync()).toEqual([[0, 3], [1, 1], [2, -1]]);
+    m.dispose();
+    const z = tf.tensor2d([[1, 0], [3, 0], [0, 5], [0, 7]]);
+    const d = directionBetween(z, [true, true, false, false]);
+    expect(Array.from(d.dataSync())).toEqual([2, -6]);
+    tf.dispose([z, d]);
+    expect(leaks(() => moveAlong([0, 0], [1, 1], [1, 2]))).toBe(0);
+    expect(() => directionBetween(tf.zeros([2, 2]) as tf.Tensor2D, [true, true])).toThrow(/both sides/);
+  });
+});
