@@ -20,7 +20,7 @@ export const SKIN_TONES: readonly RGB[] = [
 ];
 export const HAIR_COLOURS = ["black", "brown", "blond", "red", "gray"] as const;
 export type HairColour = (typeof HAIR_COLOURS)[number];
-const HAIR_RGB: Record<HairColour, RGB> = {
+export const HAIR_RGB: Record<HairColour, RGB> = {
   black: [0.10, 0.08, 0.07], brown: [0.42, 0.25, 0.12], blond: [0.95, 0.80, 0.38],
   red: [0.78, 0.30, 0.12], gray: [0.68, 0.68, 0.70],
 };
@@ -246,17 +246,17 @@ export function drawFace(p: FaceParams, size: number, buf: Float32Array): void {
   }
   // Glasses: two rings, a bridge and the arms to the edge of the face.
   if (p.glasses) {
-    const w = 0.85 * u;
+    const w = 1.0 * u;
     for (const side of [-1, 1]) c.ring(cx + side * L.eyeDx, L.eyeY, L.lensR, w, FRAME);
-    const half = 0.4 * u;
+    const half = 0.45 * u;
     c.rect(cx - L.eyeDx + L.lensR, L.eyeY - 0.5 * u - half, cx + L.eyeDx - L.lensR, L.eyeY - 0.5 * u + half, FRAME);
     c.rect(cx - rx + 0.3 * u, L.eyeY - half, cx - L.eyeDx - L.lensR, L.eyeY + half, FRAME);
     c.rect(cx + L.eyeDx + L.lensR, L.eyeY - half, cx + rx - 0.3 * u, L.eyeY + half, FRAME);
   }
   // Mouth: a U-shaped arc when smiling, a flat line otherwise.
   if (p.smiling) {
-    const ay = L.mouthY - 2.2 * u;
-    c.ring(cx, ay, 3.1 * u, 1.05 * u, LIPS, ay + 0.9 * u);
+    const ay = L.mouthY - 2.6 * u;
+    c.ring(cx, ay, 3.2 * u, 1.2 * u, LIPS, ay + 0.3 * u);
   } else {
     c.rect(cx - 2.3 * u, L.mouthY - 0.45 * u, cx + 2.3 * u, L.mouthY + 0.45 * u, LIPS);
   }
