@@ -1,0 +1,263 @@
+// The latent explorer in a REAL browser (Debian's Chromium via playwright-core):
+// a generated notebook with two explorers runs through the project's notebook
+// runner; then (1) the exported HTML is served from 127.0.0.1 and (2) the
+// signed executed notebook is opened in a classic Jupyter Notebook server. In
+// both, the explorers must render from the saved outputs alone (the Plotly
+// bundle travels once, in the first output), and hovering points / empty
+// space must show the right decoded images.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { spawn, spawnSync, ChildProcess } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as path from "path";
+import type { Browser, Locator, Page } from "playwright-core";
+
+const root = path.resolve(__dirname, "..");
+const CHROMIUM = process.env.GDL_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"];
+const shots = path.join(root, "build", "screenshots");
+// Inside the project (gitignored build/) so the notebook resolves node_modules; ./lib is a symlink.
+const work = path.join(root, "build", "test-notebooks", `explorer-${process.pid}`);
+const out = path.join(work, "out");
+const NB = "explorer-browser-test";
+const BUNDLE_MARKER = "DecompressionStream('gzip')";
+
+const code = (source: string, i: number) => ({ id: `cell-${i}`, cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
+// (No {x, y} shorthand for variables of earlier cells: tslab does not rewrite them.)
+const CELLS = [
+  'import { initBackend } from "./lib/engine/backend";\nawait initBackend();',
+  `import * as tf from "@tensorflow/tfjs";
+import { latentExplorer, pcaPlane } from "./lib/plot/explorer";
+// A "decoder" with no training: a bright blob that moves with z, so every location decodes differently.
+function blob(z: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = tf.linspace(0, 27, 28);
+    const cx = z.slice([0, 0], [-1, 1]).tanh().mul(9).add(13.5).reshape([-1, 1, 1]);
+    const cy = z.slice([0, 1], [-1, 1]).tanh().mul(-9).add(13.5).reshape([-1, 1, 1]);
+    return g.reshape([1, 1, 28]).sub(cx).square().add(g.reshape([1, 28, 1]).sub(cy).square()).div(-18).exp().expandDims(3) as tf.Tensor4D;
+  });
+}
+const n = 240;
+const x = new Float32Array(n);
+const y = new Float32Array(n);
+const labels = new Uint8Array(n);
+for (let i = 0; i < n; i++) {
+  labels[i] = i % 3;
+  const a = (labels[i] * 2 * Math.PI) / 3 + 0.3, r = 0.5 * ((i * 37) % 17) / 17;
+  x[i] = 1.6 * Math.cos(a) + r * Math.cos(i);
+  y[i] = 1.6 * Math.sin(a) + r * Math.sin(i);
+}
+const classNames = ["ring", "square", "star"];
+const tensorsBefore = tf.memory().numTensors;`,
+  `// Explorer A: 2-D latent; each point's own image is an inverted blob (bright background), unlike the grid.
+const own = tf.tidy(() => tf.scalar(1).sub(blob(tf.tensor2d(Array.from(x, (v, i) => [v, y[i]])))) as tf.Tensor4D);
+const infoA = latentExplorer({ points: { x: x, y: y, labels: labels, classNames: classNames }, decode: blob, pointImages: own, range: [-4, 4], title: "A" });
+own.dispose();
+console.log(JSON.stringify(infoA));`,
+  `// Explorer B: 3-D latent explored on its PCA plane (lift maps the plane back to z); point images decoded.
+const z3 = tf.tidy(() => tf.tensor2d(Array.from(x, (v, i) => [v, y[i], 0.5 * v - 0.2 * y[i]])));
+const plane = pcaPlane(z3);
+const proj = plane.project(z3);
+const xy = proj.arraySync() as number[][];
+tf.dispose([z3, proj]);
+const infoB = latentExplorer({
+  points: { x: xy.map((p) => p[0]), y: xy.map((p) => p[1]), labels: labels, classNames: classNames },
+  decode: (z) => tf.tidy(() => blob(z.slice([0, 0], [-1, 2]) as tf.Tensor2D)), lift: plane.lift, range: [-5, 5], title: "B",
+});
+console.log(JSON.stringify(infoB));
+console.log("leaked tensors:", tf.memory().numTensors - tensorsBefore);`,
+];
+
+let browser: Browser | undefined;
+let server: http.Server | undefined;
+let jupyter: ChildProcess | undefined;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.on("error", reject);
+  });
+}
+
+async function newPage(errors: string[]): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()} @ ${m.location().url}`); });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  return page;
+}
+
+interface Pixels { mean: number; std: number; sample: number[] }
+
+/** Pixels of the explorer's image panel, read back through its canvas. */
+function panelPixels(ex: Locator): Promise<Pixels> {
+  return ex.locator("canvas").evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    const v: number[] = [];
+    for (let i = 0; i < d.length; i += 4) v.push(d[i]);
+    const mean = v.reduce((s, a) => s + a, 0) / v.length;
+    const std = Math.sqrt(v.reduce((s, a) => s + (a - mean) ** 2, 0) / v.length);
+    return { mean, std, sample: v.filter((_, i) => i % 7 === 0) };
+  });
+}
+
+const diff = (a: Pixels, b: Pixels) => a.sample.reduce((s, v, i) => s + Math.abs(v - b.sample[i]), 0) / a.sample.length;
+
+async function center(l: Locator): Promise<[number, number]> {
+  const b = await l.boundingBox();
+  if (!b) throw new Error("element has no box (not rendered?)");
+  return [b.x + b.width / 2, b.y + b.height / 2];
+}
+
+async function shownAfter(page: Page, ex: Locator, at: [number, number], prefix: string): Promise<string> {
+  await page.mouse.move(at[0], at[1], { steps: 4 });
+  await expect.poll(async () => (await ex.getAttribute("data-shown")) ?? "", { timeout: 5000 }).toMatch(new RegExp(`^${prefix}:`));
+  return (await ex.getAttribute("data-shown"))!;
+}
+
+/** Hover two points of different classes and an empty corner; check the images shown. */
+async function exercise(page: Page, ex: Locator, expect_: { points: number; ownImagesInverted: boolean }) {
+  await expect.poll(() => ex.getAttribute("data-ready"), { timeout: 60_000 }).toBe("1");
+  await ex.scrollIntoViewIfNeeded(); // the mouse can only hover what is on screen
+  // Plotly drew one SVG path per point, one trace per class.
+  const traces = ex.locator(".scatterlayer .trace");
+  expect(await traces.count()).toBe(3);
+  expect(await ex.locator(".scatterlayer .point").count()).toBe(expect_.points);
+
+  const p1 = traces.nth(0).locator(".point").nth(5), p2 = traces.nth(2).locator(".point").nth(5);
+  const s1 = await shownAfter(page, ex, await center(p1), "point");
+  const px1 = await panelPixels(ex);
+  const s2 = await shownAfter(page, ex, await center(p2), "point");
+  const px2 = await panelPixels(ex);
+  expect(s1).not.toBe(s2);
+  expect(px1.std).toBeGreaterThan(20); // an image, not a flat fill
+  expect(px2.std).toBeGreaterThan(20);
+  expect(diff(px1, px2)).toBeGreaterThan(10); // different points, different images
+  await expect.poll(() => ex.locator(".gdl-ex-caption").textContent()).toMatch(/^star #\d+ at/);
+  if (expect_.ownImagesInverted) expect(px1.mean).toBeGreaterThan(128); // the given pointImages, not a decode
+
+  // Empty space (top-left corner of the plot area, far from every point): the grid decode there.
+  const drag = await ex.locator(".nsewdrag").first().boundingBox();
+  const s3 = await shownAfter(page, ex, [drag!.x + 8, drag!.y + 8], "grid");
+  expect(s3).toBe("grid:0"); // top-left cell of the sprite sheet
+  const px3 = await panelPixels(ex);
+  expect(px3.std).toBeGreaterThan(10);
+  expect(px3.mean).toBeLessThan(128); // dark background with a blob: a grid decode
+  expect(diff(px3, px1)).toBeGreaterThan(10);
+  await expect.poll(() => ex.locator(".gdl-ex-caption").textContent()).toMatch(/^decoded at/);
+  // Another empty spot decodes to another image.
+  const s4 = await shownAfter(page, ex, [drag!.x + drag!.width - 8, drag!.y + drag!.height - 8], "grid");
+  expect(s4).not.toBe(s3);
+  expect(diff(await panelPixels(ex), px3)).toBeGreaterThan(10);
+  // Back onto a point: its image again.
+  await shownAfter(page, ex, await center(p1), "point");
+}
+
+describe("latent explorer in a real browser", () => {
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: the browser tests need it. Install it with: sudo apt-get install chromium (or set GDL_CHROMIUM=/path/to/chromium)`);
+    }
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.mkdirSync(out, { recursive: true });
+    fs.symlinkSync(path.join(root, "lib"), path.join(work, "lib"));
+    fs.writeFileSync(path.join(work, `${NB}.ipynb`), JSON.stringify({
+      nbformat: 4, nbformat_minor: 5,
+      metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
+      cells: CELLS.map(code),
+    }));
+    const r = spawnSync(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), path.join(work, `${NB}.ipynb`)], {
+      cwd: root, encoding: "utf8", env: { ...process.env, QUICK: "1", GDL_NOTEBOOK_OUT: out }, timeout: 600_000,
+    });
+    if (r.status !== 0) throw new Error(`the explorer test notebook failed:\n${r.stdout}\n${r.stderr}`);
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    fs.mkdirSync(shots, { recursive: true });
+  }, 700_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    if (jupyter?.pid) { try { process.kill(-jupyter.pid, "SIGTERM"); } catch { /* already gone */ } }
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("the saved notebook carries the Plotly bundle once and stays small", () => {
+    const ipynb = fs.readFileSync(path.join(out, `${NB}.ipynb`), "utf8");
+    const html = fs.readFileSync(path.join(out, `${NB}.html`), "utf8");
+    expect(ipynb.split(BUNDLE_MARKER).length - 1).toBe(1);
+    expect(html.split(BUNDLE_MARKER).length - 1).toBe(1);
+    const nb = JSON.parse(ipynb) as { cells: { outputs?: { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> }[] }[] };
+    const text = nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "stream").map((o) => [o.text].flat().join("")).join("");
+    const [a, b] = text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    expect(a.bundleBytes).toBeGreaterThan(1e6);
+    expect(b.bundleBytes).toBe(0);
+    expect(a.htmlBytes - a.bundleBytes).toBeLessThan(1e6); // sprites + data of one explorer
+    expect(text).toMatch(/leaked tensors: 0/);
+    const htmlOutputBytes = nb.cells.flatMap((c) => c.outputs ?? []).reduce((s, o) => s + [o.data?.["text/html"] ?? []].flat().join("").length, 0);
+    console.log(`explorer outputs in the notebook: ${(htmlOutputBytes / 1e6).toFixed(2)} MB (bundle ${(a.bundleBytes / 1e6).toFixed(2)} MB once; explorer A ${((a.htmlBytes - a.bundleBytes) / 1e3).toFixed(0)} kB, B ${(b.htmlBytes / 1e3).toFixed(0)} kB)`);
+  });
+
+  it("exported HTML (served from 127.0.0.1): both explorers render and hover shows the right images", async () => {
+    server = http.createServer((req, res) => {
+      const file = path.join(out, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+      if (!file.startsWith(out) || !fs.existsSync(file) || !fs.statSync(file).isFile()) { res.writeHead(404).end(); return; }
+      res.writeHead(200, { "content-type": file.endsWith(".html") ? "text/html; charset=utf-8" : "application/octet-stream" });
+      fs.createReadStream(file).pipe(res);
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => server!.listen(port, "127.0.0.1", r));
+    const errors: string[] = [], external: string[] = [];
+    const page = await newPage(errors);
+    // Offline: anything not on 127.0.0.1 fails (nbconvert's template links a CDN require.js / MathJax).
+    await page.route((u) => !u.href.startsWith(`http://127.0.0.1:${port}/`) && !u.href.startsWith("data:"), (r) => { external.push(r.request().url()); return r.abort(); });
+    await page.goto(`http://127.0.0.1:${port}/${NB}.html`);
+    const explorers = page.locator(".gdl-explorer");
+    await expect.poll(() => explorers.count()).toBe(2);
+    await exercise(page, explorers.nth(0), { points: 240, ownImagesInverted: true });
+    await exercise(page, explorers.nth(1), { points: 240, ownImagesInverted: false });
+    // Screenshot: explorer A while a point is hovered (tooltip + its image beside the plot).
+    await explorers.nth(0).scrollIntoViewIfNeeded();
+    await page.mouse.move(...(await center(explorers.nth(0).locator(".scatterlayer .trace").nth(1).locator(".point").nth(3))));
+    await page.waitForTimeout(300);
+    await explorers.nth(0).screenshot({ path: path.join(shots, "explorer-exported-html.png") });
+    // Our outputs load nothing from the network; only the template's CDN links were blocked.
+    expect(external.filter((u) => !/require\.js|mathjax/i.test(u))).toEqual([]);
+    // No console errors, except the template's own require.js/MathJax links failing offline
+    // (Debian's nbconvert points them at file:///usr/share/javascript, which a served page may not load).
+    const template = /(require(\.min)?\.js|MathJax\.js)/;
+    expect(errors.filter((e) => !(template.test(e) && /Not allowed to load local resource|Failed to load resource|ERR_FAILED/.test(e)))).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it("classic Jupyter Notebook: the signed executed notebook renders the explorers from its saved outputs", async () => {
+    const hasNotebook = spawnSync("/usr/bin/python3", ["-c", "import notebook"]).status === 0;
+    expect(hasNotebook, "classic Notebook missing: apt-get install jupyter-notebook").toBe(true);
+    const port = await freePort(), token = `t${process.pid}${Date.now()}`;
+    jupyter = spawn("/usr/bin/python3", ["-m", "notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--NotebookApp.token=${token}`,
+      `--notebook-dir=${out}`, "--NotebookApp.open_browser=False", ...(process.getuid?.() === 0 ? ["--allow-root"] : [])], {
+      env: { ...process.env, JUPYTER_PATH: path.join(root, "jupyter") }, detached: true, stdio: "ignore",
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await expect.poll(async () => {
+      try { return (await fetch(`${base}/api?token=${token}`)).status; } catch { return 0; }
+    }, { timeout: 60_000, intervals: [250] }).toBe(200);
+    const errors: string[] = [];
+    const page = await newPage(errors);
+    await page.goto(`${base}/notebooks/${NB}.ipynb?token=${token}`);
+    const explorers = page.locator(".gdl-explorer");
+    await expect.poll(() => explorers.count(), { timeout: 60_000 }).toBe(2);
+    // Trusted (the runner signed it): no "not trusted" fallback text, scripts ran.
+    await exercise(page, explorers.nth(0), { points: 240, ownImagesInverted: true });
+    await exercise(page, explorers.nth(1), { points: 240, ownImagesInverted: false });
+    await explorers.nth(1).scrollIntoViewIfNeeded();
+    await page.mouse.move(...(await center(explorers.nth(1).locator(".nsewdrag").first())));
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shots, "explorer-classic-notebook.png") });
+    // The classic Notebook page logs its own errors (e.g. Debian's missing widgets nbextension);
+    // none may come from our outputs: no uncaught exception, no message about Plotly or the explorer.
+    expect(errors.filter((e) => e.startsWith("pageerror") || /gdl|plotly|latent explorer/i.test(e.replace(/ @ \S+$/, "")))).toEqual([]);
+    await page.close();
+  }, 180_000);
+});
