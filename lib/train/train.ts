@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as os from "os";
 import { asTask, Batch, ModelLoss, Task, trainableVariables } from "./task";
 import { ProgressMode, ProgressState, TrainingProgress } from "./progress";
-import { createParallelEngine } from "../engine/parallel";
+import { createParallelEngine, ParallelStats } from "../engine/parallel";
 
 export type DataLike = tf.Tensor | { x: tf.Tensor; y?: tf.Tensor };
 
@@ -48,6 +48,8 @@ export interface TrainHistory {
   imagesPerSecond: number;
   workers: number;
   steps: number;
+  /** Data-parallel runs: per-worker compute/exchange ms of the last epoch, wasm heap, replica check. */
+  parallel?: ParallelStats;
 }
 
 /** Thrown when a kernel interrupt (SIGINT) stopped training between two steps. */
@@ -312,7 +314,7 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
   let state: ProgressState | null = null;
   try {
     if (choice.workers > 1) {
-      engine = await createParallelEngine({ task, x, y, batchSize: opts.batchSize, seed, workers: choice.workers, optimizer, shouldStop: () => stop });
+      engine = await createParallelEngine({ task, x, y, batchSize: opts.batchSize, seed, workers: choice.workers, optimizer, keepOptimizerState: !ownOptimizer });
     } else {
       engine = new LocalEngine(task, optimizer, x, y, opts.batchSize, seed);
     }
@@ -345,6 +347,7 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
       images += seen;
       history.imagesPerSecond = images / Math.max(history.seconds, 1e-9);
       await eng.sync();
+      if ("stats" in eng) history.parallel = { ...(eng as { stats: ParallelStats }).stats };
       if (outcome.status === "nan") {
         const vals = Object.entries(outcome.values).map(([k, v]) => `${k}=${v}`).join(", ");
         history.status = "nan";
