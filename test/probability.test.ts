@@ -241,7 +241,7 @@ describe("pixel models", () => {
   });
   it("correlations: identical pixels 1, constant pixels 0; independent samples near 0", () => {
     const x = imgs();
-    let map = new Float32Array();
+    let map: Float32Array = new Float32Array(0);
     expectNoLeak(() => { map = pixelCorrelationMap(x, 1); neighbourCorrelation(x); });
     expect(map[1]).toBeCloseTo(1, 5);
     expect(map[2]).toBeGreaterThan(0.95);
@@ -294,5 +294,20 @@ describe("PCA", () => {
     expect(z.length).toBe(300);
     expect(linePoints([0, 0], [1, 2], 3)).toEqual([[0, 0], [0.5, 1], [1, 2]]);
     tf.dispose([x, dec, back]);
+  });
+});
+
+describe("keep", () => {
+  it("re-running a cell that keeps a tensor does not grow the tensor count", async () => {
+    const { keep } = await import("../lib/probability/keep");
+    const load = () => keep("data", { images: tf.zeros([2, 2]), labels: [1, 2] });
+    load();
+    const before = tf.memory().numTensors;
+    const d = load();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(d.images.isDisposed).toBe(false);
+    keep("data", d); // same value again: nothing freed
+    expect(d.images.isDisposed).toBe(false);
+    d.images.dispose();
   });
 });

@@ -16,6 +16,16 @@ export interface ChartOptions {
   width?: number;
   height?: number;
   yDomain?: [number, number];
+  /** Labelled vertical reference lines. */
+  xRules?: readonly { x: number; label: string }[];
+}
+
+function ruleMarks(opts: ChartOptions): Plot.Markish[] {
+  const rules = opts.xRules ?? [];
+  return [
+    Plot.ruleX(rules, { x: "x", stroke: "#888", strokeDasharray: "4,3" }),
+    Plot.text(rules, { x: "x", text: "label", frameAnchor: "top", dy: 4, dx: 4, textAnchor: "start" }),
+  ];
 }
 
 function seriesRows(series: readonly Series[], where: string) {
@@ -36,7 +46,7 @@ export function lineChartHtml(series: readonly Series[], opts: ChartOptions = {}
     x: { label: opts.xLabel ?? "x" },
     y: { label: opts.yLabel ?? "y", domain: opts.yDomain },
     color: { legend: series.length > 1, domain: series.map((s) => s.label) },
-    marks: [Plot.line(rows, { x: "x", y: "y", stroke: "label", strokeWidth: 2 })],
+    marks: [Plot.line(rows, { x: "x", y: "y", stroke: "label", strokeWidth: 2, clip: true }), ...ruleMarks(opts)],
   });
 }
 
@@ -68,8 +78,9 @@ export function histogramHtml(values: ArrayLike<number>, opts: ChartOptions & { 
     color: { legend: (opts.curves?.length ?? 0) > 0, domain: (opts.curves ?? []).map((s) => s.label) },
     marks: [
       Plot.rectY(bars, { x1: "x1", x2: "x2", y: "y", fill: "#bbb" }),
-      Plot.line(curveRows, { x: "x", y: "y", stroke: "label", strokeWidth: 2.5 }),
+      Plot.line(curveRows, { x: "x", y: "y", stroke: "label", strokeWidth: 2.5, clip: true }),
       Plot.ruleY([0]),
+      ...ruleMarks(opts),
     ],
   });
 }

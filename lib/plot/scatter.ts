@@ -4,6 +4,7 @@
 //   scatterHtml  - static Observable Plot SVG (small, shows everywhere)
 //   plotlyScatterHtml - interactive Plotly, hover shows label and index
 import * as fs from "fs";
+import { encode } from "fast-png";
 import { show } from "../display";
 import { Plot, renderPlot } from "./observable";
 
@@ -31,6 +32,12 @@ export interface ScatterLine {
   x: ArrayLike<number>;
   y: ArrayLike<number>;
   label?: string;
+  /** CSS colour (default black). */
+  stroke?: string;
+  /** Dashed line (default solid). */
+  dashed?: boolean;
+  /** Mark each vertex with a dot (default true: paths through latent space show their steps). */
+  dots?: boolean;
 }
 
 /** A function of (x, y) painted behind the points, e.g. p(y | x). */
@@ -38,10 +45,12 @@ export interface ScatterBackground {
   fn: (x: number, y: number) => number;
   /** Colour range [lo, hi] (default [0, 1]). */
   domain?: [number, number];
-  /** Grid cells per side (default 40). */
+  /** Grid cells per side (default 80; drawn as one smoothed PNG). */
   resolution?: number;
-  /** What the colour means; shown under the title. */
+  /** What the colour means; shown as the caption. */
   label?: string;
+  /** Observable Plot colour scheme (default "greys": neutral under any point colours). */
+  scheme?: Plot.ColorScheme;
 }
 
 export interface ScatterOptions {
@@ -113,17 +122,24 @@ function domains(rows: Row[], opts: ScatterOptions): { x: [number, number]; y: [
   return { x: opts.xDomain ?? extent(xs), y: opts.yDomain ?? extent(ys) };
 }
 
-function backgroundCells(bg: ScatterBackground, dom: { x: [number, number]; y: [number, number] }) {
-  const res = bg.resolution ?? 40;
-  const dx = (dom.x[1] - dom.x[0]) / res, dy = (dom.y[1] - dom.y[0]) / res;
-  const cells: { x1: number; x2: number; y1: number; y2: number; v: number }[] = [];
-  for (let i = 0; i < res; i++) {
-    for (let j = 0; j < res; j++) {
-      const x1 = dom.x[0] + i * dx, y1 = dom.y[0] + j * dy;
-      cells.push({ x1, x2: x1 + dx, y1, y2: y1 + dy, v: bg.fn(x1 + dx / 2, y1 + dy / 2) });
+/** The background function sampled on a res x res grid as an RGBA PNG (row 0 = top = largest y). */
+function backgroundPng(bg: ScatterBackground, dom: { x: [number, number]; y: [number, number] }): { png: Uint8Array; caption: string } {
+  const res = bg.resolution ?? 80;
+  const [lo, hi] = bg.domain ?? [0, 1];
+  const scheme = bg.scheme ?? "greys";
+  const scale = Plot.scale({ color: { type: "linear", scheme, domain: [lo, hi] } });
+  const rgba = new Uint8Array(res * res * 4);
+  for (let r = 0; r < res; r++) {
+    const y = dom.y[1] - ((r + 0.5) * (dom.y[1] - dom.y[0])) / res;
+    for (let c = 0; c < res; c++) {
+      const x = dom.x[0] + ((c + 0.5) * (dom.x[1] - dom.x[0])) / res;
+      const v = bg.fn(x, y);
+      const rgb = String(scale.apply(Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : lo)).match(/\d+/g) ?? ["255", "255", "255"];
+      rgba.set([Number(rgb[0]), Number(rgb[1]), Number(rgb[2]), 255], (r * res + c) * 4);
     }
   }
-  return cells;
+  const ends = scheme === "greys" ? ["white", "dark grey"] : ["low", "high"];
+  return { png: encode({ width: res, height: res, data: rgba, channels: 4 }), caption: `Background: ${bg.label ?? "value"} (${ends[0]} = ${lo}, ${ends[1]} = ${hi})` };
 }
 
 /** Static labelled scatter (Observable Plot SVG) as HTML; display with show.html. */
@@ -132,14 +148,27 @@ export function scatterHtml(data: ScatterData, opts: ScatterOptions = {}): strin
   const dom = domains(rows, opts);
   const labelled = !!data.label;
   const marks: Plot.Markish[] = [];
-  let subtitle: string | undefined;
+  let caption: string | undefined;
   if (opts.background) {
-    const bgDomain = opts.background.domain ?? [0, 1];
-    const bgScale = Plot.scale({ color: { type: "linear", scheme: "rdbu", reverse: true, domain: bgDomain } });
-    const cells = backgroundCells(opts.background, dom).map((c) => ({ ...c, fill: bgScale.apply(c.v) as string }));
-    // scale: null keeps the background colours out of the point colour legend.
-    marks.push(Plot.rect(cells, { x1: "x1", x2: "x2", y1: "y1", y2: "y2", fill: { value: "fill", scale: null }, fillOpacity: 0.45 }));
-    subtitle = `Background: ${opts.background.label ?? "value"} (blue ${bgDomain[0]} → red ${bgDomain[1]})`;
+    const bg = backgroundPng(opts.background, dom);
+    caption = bg.caption;
+    const href = `data:image/png;base64,${Buffer.from(bg.png).toString("base64")}`;
+    // A render-function mark: one <image> stretched over the plot frame (the domains are explicit).
+    const render: Plot.RenderFunction = (_index, scales, _values, _dims, context) => {
+      const img = context.document.createElementNS("http://www.w3.org/2000/svg", "image");
+      const [xa, xb] = [scales.x!(dom.x[0]) as number, scales.x!(dom.x[1]) as number];
+      const [ya, yb] = [scales.y!(dom.y[1]) as number, scales.y!(dom.y[0]) as number];
+      img.setAttribute("x", String(xa));
+      img.setAttribute("y", String(ya));
+      img.setAttribute("width", String(xb - xa));
+      img.setAttribute("height", String(yb - ya));
+      img.setAttribute("preserveAspectRatio", "none");
+      img.setAttribute("opacity", "0.55");
+      img.setAttribute("href", href);
+      img.setAttribute("aria-label", "background");
+      return img as unknown as SVGElement;
+    };
+    marks.push(render);
   }
   const r = opts.r ?? (rows.length > 2000 ? 2 : 3);
   marks.push(
@@ -156,12 +185,14 @@ export function scatterHtml(data: ScatterData, opts: ScatterOptions = {}): strin
   }
   for (const l of opts.lines ?? []) {
     const pts = Array.from(l.x, (x, i) => ({ x, y: l.y[i] }));
-    marks.push(Plot.line(pts, { x: "x", y: "y", stroke: "black", strokeWidth: 2 }), Plot.dot(pts, { x: "x", y: "y", r: 4, fill: "black" }));
-    if (l.label) marks.push(Plot.text(pts.slice(-1), { x: "x", y: "y", text: () => l.label, dx: 8, textAnchor: "start" }));
+    const stroke = l.stroke ?? "black";
+    marks.push(Plot.line(pts, { x: "x", y: "y", stroke, strokeWidth: 2, strokeDasharray: l.dashed ? "6,4" : undefined }));
+    if (l.dots ?? true) marks.push(Plot.dot(pts, { x: "x", y: "y", r: 4, fill: stroke }));
+    if (l.label) marks.push(Plot.text(pts.slice(-1), { x: "x", y: "y", text: () => l.label, dx: 8, dy: l.dashed ? 14 : 0, textAnchor: "start", fill: stroke }));
   }
   return renderPlot({
     title: opts.title,
-    subtitle,
+    caption,
     width: opts.width ?? 560,
     height: opts.height ?? 400,
     grid: true,
@@ -243,7 +274,11 @@ export function plotlyFigure(data: ScatterData, opts: ScatterOptions = {}): { da
     });
   }
   for (const l of opts.lines ?? []) {
-    traces.push({ type: "scatter", mode: "lines+markers", name: l.label ?? "path", x: Array.from(l.x), y: Array.from(l.y), line: { color: "black" }, marker: { color: "black" } });
+    const color = l.stroke ?? "black";
+    traces.push({
+      type: "scatter", mode: l.dots ?? true ? "lines+markers" : "lines", name: l.label || "path", x: Array.from(l.x), y: Array.from(l.y),
+      line: { color, dash: l.dashed ? "dash" : "solid" }, marker: { color },
+    });
   }
   const layout: Record<string, unknown> = {
     title: opts.title ? { text: opts.title } : undefined,

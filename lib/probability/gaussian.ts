@@ -242,3 +242,17 @@ export function fitGaussianGradientAscent(
   const cov = L.map((row, a) => L.map((_, b) => row.reduce((s, l, k) => s + l * L[b][k], 0)));
   return { mean, cov, history };
 }
+
+/** Points on the contour `k` standard deviations from the mean of a 2-D Gaussian (for drawing it). */
+export function gaussianEllipse(g: GaussianND, k = 2, n = 64): { x: number[]; y: number[] } {
+  if (g.mean.length !== 2) throw new Error(`gaussianEllipse: needs a 2-D Gaussian, got ${g.mean.length}-D`);
+  const L = cholesky(g.cov);
+  const x: number[] = [], y: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const t = (2 * Math.PI * i) / n;
+    const u = k * Math.cos(t), v = k * Math.sin(t);
+    x.push(g.mean[0] + L[0][0] * u);
+    y.push(g.mean[1] + L[1][0] * u + L[1][1] * v);
+  }
+  return { x, y };
+}

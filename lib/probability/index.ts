@@ -1,4 +1,4 @@
-// Chapter 1's probability toolkit in one import: `import * as P from "./lib/probability"`.
+// Chapter 1's probability toolkit in one import: `import * as P from "./lib/probability/index"`.
 export * from "./rng";
 export * from "./gaussian";
 export * from "./box";
@@ -7,3 +7,4 @@ export * from "./logistic";
 export * from "./classes";
 export * from "./pixels";
 export * from "./pca";
+export * from "./keep";
