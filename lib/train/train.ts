@@ -245,6 +245,9 @@ export function mulberry32(seed: number): () => number {
 
 const training = new Set<Task | tf.LayersModel>();
 
+/** "auto" uses workers only from this many training examples on. */
+export const AUTO_MIN_EXAMPLES = 1000;
+
 export interface WorkerChoice { workers: number; reason: string }
 
 /** How many workers `workers: "auto"|n` means for this task here (GDL_WORKERS overrides "auto"). */
@@ -264,7 +267,8 @@ export function chooseWorkers(task: Task, opts: Pick<TrainOptions, "workers" | "
     if (opts.optimizer && !isAdam(opts.optimizer)) return { workers: 1, reason: "a custom non-Adam optimizer" };
     const cores = os.availableParallelism?.() ?? os.cpus().length;
     if (cores < 2) return { workers: 1, reason: "one core" };
-    if (n < 8 * cores) return { workers: 1, reason: "a small dataset" };
+    // Starting workers costs a few seconds (TS loader, tfjs, wasm): only worth it for real datasets.
+    if (n < AUTO_MIN_EXAMPLES) return { workers: 1, reason: `a small dataset (< ${AUTO_MIN_EXAMPLES} examples)` };
     return { workers: Math.min(cores, 8), reason: `${cores} cores` };
   }
   if (req === 1) return { workers: 1, reason: "workers: 1" };
