@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""PyTorch peer for `npm run bench`: the book's chapter-3 autoencoder and VAE
+(same layers and parameter counts as bench/models.ts), timed the same way.
+
+Run with Debian's /usr/bin/python3 (python3-torch). Prints one JSON line
+prefixed with BENCH_RESULT, e.g.
+  /usr/bin/python3 bench/torch_peer.py --batch 100 --infer-batch 1000 --repeats 5
+"""
+import argparse
+import json
+import os
+import statistics
+import time
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+PARAMS = {"aeEncoder": 96_770, "decoder": 246_273, "vaeEncoder": 100_868}
+
+
+def conv_trunk():
+    # Keras 'same' with stride 2 on even sizes == PyTorch padding=1 here (same shapes and params).
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Flatten(),
+    )
+
+
+class Encoder(nn.Module):
+    def __init__(self, latent=2):
+        super().__init__()
+        self.trunk = conv_trunk()
+        self.z = nn.Linear(2048, latent)
+
+    def forward(self, x):
+        return self.z(self.trunk(x))
+
+
+class VaeEncoder(nn.Module):
+    def __init__(self, latent=2):
+        super().__init__()
+        self.trunk = conv_trunk()
+        self.mean = nn.Linear(2048, latent)
+        self.log_var = nn.Linear(2048, latent)
+
+    def forward(self, x):
+        h = self.trunk(x)
+        return self.mean(h), self.log_var(h)
+
+
+class Decoder(nn.Module):
+    def __init__(self, latent=2):
+        super().__init__()
+        self.fc = nn.Linear(latent, 4 * 4 * 128)
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(128, 128, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.Conv2d(32, 1, 3, padding=1), nn.Sigmoid(),
+        )
+
+    def forward(self, z):
+        return self.net(self.fc(z).view(-1, 128, 4, 4))
+
+
+def count(m):
+    return sum(p.numel() for p in m.parameters())
+
+
+def ae_loss(enc, dec, x):
+    return F.binary_cross_entropy(dec(enc(x)), x)
+
+
+def vae_loss(enc, dec, x):
+    mean, log_var = enc(x)
+    z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+    recon = dec(z)
+    bce = F.binary_cross_entropy(recon, x, reduction="none").mean(dim=(1, 2, 3))
+    kl = -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp(), dim=1)
+    return (500 * bce + kl).mean()
+
+
+def median_rate(fn, images, repeats, warmup):
+    for _ in range(warmup):
+        fn()
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        rates.append(images / (time.perf_counter() - t0))
+    return statistics.median(rates), rates
+
+
+def bench(kind, args):
+    torch.manual_seed(0)
+    enc = Encoder() if kind == "ae" else VaeEncoder()
+    dec = Decoder()
+    params = {"encoder": count(enc), "decoder": count(dec)}
+    want_enc = PARAMS["aeEncoder"] if kind == "ae" else PARAMS["vaeEncoder"]
+    assert params == {"encoder": want_enc, "decoder": PARAMS["decoder"]}, f"{kind} param counts {params}"
+    loss_fn = ae_loss if kind == "ae" else vae_loss
+    opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=5e-4)
+    x = torch.rand(args.batch, 1, 32, 32)
+
+    def train():
+        for _ in range(args.steps):
+            opt.zero_grad()
+            loss = loss_fn(enc, dec, x)
+            loss.backward()
+            opt.step()
+        loss.item()
+
+    xi = torch.rand(args.infer_batch, 1, 32, 32)
+
+    def infer():
+        with torch.no_grad():
+            z = enc(xi) if kind == "ae" else enc(xi)[0]
+            dec(z).sum().item()
+
+    train_rate, train_all = median_rate(train, args.batch * args.steps, args.repeats, args.warmup)
+    infer_rate, infer_all = median_rate(infer, args.infer_batch, args.repeats, args.warmup)
+    return {"params": params, "train": train_rate, "infer": infer_rate,
+            "trainAll": train_all, "inferAll": infer_all}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--infer-batch", type=int, default=1000)
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--models", default="ae,vae")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    out = {"backend": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads()}
+    for kind in args.models.split(","):
+        out[kind] = bench(kind, args)
+    print("BENCH_RESULT " + json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()

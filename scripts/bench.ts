@@ -1,0 +1,313 @@
+// `npm run bench`: training and inference throughput (images/s) of the book's
+// chapter-3 autoencoder and VAE on every tfjs backend that loads here, next to
+// the same architectures in PyTorch (bench/torch_peer.py) measured in the same
+// run, as a Markdown table with ratios to PyTorch.
+//
+//   npm run bench                         # full: batch 100 train, 1000 inference, median of 5
+//   npm run bench -- --tiny               # seconds-long smoke configuration (used by the tests)
+//   npm run bench -- --backends wasm,cpu --repeats 7 --no-torch --json out.json
+//
+// Options (flags, or env BENCH_<NAME> e.g. BENCH_REPEATS=7):
+//   --backends  tensorflow,wasm,cpu   tfjs backends to try (each in its own process)
+//   --models    ae,vae
+//   --batch     training batch size (100)      --steps   training steps per repeat (3)
+//   --infer-batch  images per inference pass (1000)
+//   --repeats   timed repeats, median reported (5)   --warmup  untimed repeats first (1)
+//   --cpu-steps / --cpu-repeats / --cpu-infer-batch   lighter settings for the slow cpu backend (1 / 3 / 100)
+//   --workers   also time lib/train's data-parallel trainer with this many workers on wasm (2; 0 = off)
+//   --no-torch  skip PyTorch       --json FILE  also write all measurements as JSON
+// The machine is shared (2 cores): numbers are medians of noisy runs.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/** Parameter counts of the book's models (Keras summary in the book). */
+export const BOOK_PARAMS = { ae: { encoder: 96_770, decoder: 246_273 }, vae: { encoder: 100_868, decoder: 246_273 } };
+
+type ModelKind = "ae" | "vae";
+interface Options {
+  backends: string[];
+  models: ModelKind[];
+  batch: number;
+  steps: number;
+  inferBatch: number;
+  repeats: number;
+  warmup: number;
+  cpuSteps: number;
+  cpuRepeats: number;
+  cpuInferBatch: number;
+  workers: number;
+  torch: boolean;
+  json: string | null;
+  tiny: boolean;
+}
+
+interface ModelResult {
+  params: { encoder: number; decoder: number };
+  train: number;
+  infer: number;
+  trainAll: number[];
+  inferAll: number[];
+  settings?: { batch: number; steps: number; inferBatch: number; repeats: number };
+}
+interface RunResult {
+  backend: string;
+  label: string;
+  threads?: number;
+  extraKernels?: string[];
+  error?: string;
+  ae?: ModelResult;
+  vae?: ModelResult;
+}
+
+function parseOptions(argv: string[]): Options {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) throw new Error(`bench: unexpected argument '${a}'; options look like --repeats 5 (see scripts/bench.ts)`);
+    const [k, v] = a.slice(2).split("=", 2);
+    if (v !== undefined) flags.set(k, v);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags.set(k, argv[++i]);
+    else flags.set(k, "true");
+  }
+  const tiny = get(flags, "tiny", "false") === "true";
+  const num = (k: string, full: number, small: number) => {
+    const v = Number(get(flags, k, String(tiny ? small : full)));
+    if (!Number.isFinite(v) || v < 0) throw new Error(`bench: --${k} must be a non-negative number, got '${get(flags, k, "")}'`);
+    return v;
+  };
+  const models = get(flags, "models", "ae,vae").split(",").map((s) => s.trim()) as ModelKind[];
+  for (const m of models) if (m !== "ae" && m !== "vae") throw new Error(`bench: --models takes ae,vae; got '${m}'`);
+  return {
+    backends: get(flags, "backends", "tensorflow,wasm,cpu").split(",").map((s) => s.trim()).filter(Boolean),
+    models,
+    batch: num("batch", 100, 8),
+    steps: num("steps", 3, 1),
+    inferBatch: num("infer-batch", 1000, 16),
+    repeats: Math.max(1, num("repeats", 5, 2)),
+    warmup: num("warmup", 1, 1),
+    cpuSteps: num("cpu-steps", 1, 1),
+    cpuRepeats: Math.max(1, num("cpu-repeats", 3, 2)),
+    cpuInferBatch: num("cpu-infer-batch", 100, 16),
+    workers: num("workers", 2, 2),
+    torch: get(flags, "no-torch", "false") !== "true",
+    json: flags.has("json") ? get(flags, "json", "") : null,
+    tiny,
+  };
+}
+
+function get(flags: Map<string, string>, k: string, dflt: string): string {
+  return flags.get(k) ?? process.env[`BENCH_${k.toUpperCase().replace(/-/g, "_")}`] ?? dflt;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// ---------------------------------------------------------------- worker side
+// `bench.ts --worker <backend> <json settings>` measures one backend in its own
+// process (a process can only initialise one backend cleanly).
+
+async function measure(backend: string, s: { models: ModelKind[]; batch: number; steps: number; inferBatch: number; repeats: number; warmup: number; workers: number }): Promise<RunResult> {
+  const label = s.workers > 1 ? `tfjs ${backend} x${s.workers} workers` : `tfjs ${backend}`;
+  process.env.GDL_BACKEND = backend;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const tf = require("@tensorflow/tfjs") as typeof import("@tensorflow/tfjs");
+  const { initBackend } = require("../lib/engine/backend") as typeof import("../lib/engine/backend");
+  let info;
+  try {
+    info = await initBackend({ quiet: true });
+  } catch (e) {
+    return { backend, label, error: (e as Error).message.split("\n")[0] };
+  }
+  const { buildAutoencoder } = require("../lib/models/autoencoder") as typeof import("../lib/models/autoencoder");
+  const { buildVae } = require("../lib/models/vae") as typeof import("../lib/models/vae");
+  const { train } = require("../lib/train/train") as typeof import("../lib/train/train");
+  const out: RunResult = { backend, label, threads: info.threads * Math.max(1, s.workers), extraKernels: info.extraKernels };
+
+  for (const kind of s.models) {
+    const task = kind === "ae" ? buildAutoencoder() : buildVae();
+    const params = { encoder: task.encoder.countParams(), decoder: task.decoder.countParams() };
+    // Fixed random "images" in [0,1]: throughput does not depend on content.
+    const x = tf.randomUniform([s.batch * s.steps, 32, 32, 1], 0, 1, "float32", 1);
+    const optimizer = tf.train.adam(5e-4);
+    const trainOnce = async () => {
+      const h = await train(task, x, { epochs: 1, batchSize: s.batch, optimizer, progress: false, shuffle: false, workers: Math.max(1, s.workers), seed: 1 });
+      if (h.status !== "completed") throw new Error(`bench ${kind} on ${backend}: training ${h.status}: ${h.message}`);
+      return h.imagesPerSecond;
+    };
+    const xi = tf.randomUniform([s.inferBatch, 32, 32, 1], 0, 1, "float32", 2);
+    const inferOnce = () => {
+      const t0 = performance.now();
+      tf.tidy(() => {
+        const e = task.encoder.predict(xi, { batchSize: s.inferBatch });
+        const z = Array.isArray(e) ? e[0] : e; // VAE: decode z_mean
+        (task.decoder.predict(z, { batchSize: s.inferBatch }) as import("@tensorflow/tfjs").Tensor).dataSync();
+      });
+      return s.inferBatch / ((performance.now() - t0) / 1000);
+    };
+    for (let i = 0; i < s.warmup; i++) await trainOnce();
+    const trainAll: number[] = [];
+    for (let i = 0; i < s.repeats; i++) trainAll.push(await trainOnce());
+    let inferAll: number[] = [];
+    if (s.workers <= 1) {
+      for (let i = 0; i < s.warmup; i++) inferOnce();
+      for (let i = 0; i < s.repeats; i++) inferAll.push(inferOnce());
+    }
+    out[kind] = {
+      params, trainAll, inferAll, train: median(trainAll), infer: inferAll.length ? median(inferAll) : NaN,
+      settings: { batch: s.batch, steps: s.steps, inferBatch: s.inferBatch, repeats: s.repeats },
+    };
+    tf.dispose([x, xi]);
+    optimizer.dispose();
+    task.dispose();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- driver side
+
+const ROOT = path.resolve(__dirname, "..");
+const TORCH_PY = "/usr/bin/python3";
+
+function runChild(cmd: string, args: string[], what: string, env: NodeJS.ProcessEnv = process.env): { result?: unknown; error?: string } {
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 << 20 });
+  const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+  if (r.status === 0 && line) return { result: JSON.parse(line.slice("BENCH_RESULT ".length)) };
+  const err = (r.error?.message ?? r.stderr ?? "").trim().split("\n").filter((l) => /error/i.test(l)).slice(-1)[0]
+    ?? `exit ${r.status}`;
+  return { error: `${what} failed: ${err.slice(0, 200)}` };
+}
+
+function tfjsRun(o: Options, backend: string, workers = 1): RunResult {
+  const cpu = backend === "cpu";
+  const settings = {
+    models: o.models, batch: o.batch, warmup: o.warmup, workers,
+    steps: cpu ? o.cpuSteps : o.steps,
+    repeats: cpu ? o.cpuRepeats : o.repeats,
+    inferBatch: cpu ? o.cpuInferBatch : o.inferBatch,
+  };
+  const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
+  const r = runChild(tsx, [__filename, "--worker", backend, JSON.stringify(settings)], `tfjs ${backend}`);
+  const label = workers > 1 ? `tfjs ${backend} x${workers} workers` : `tfjs ${backend}`;
+  return (r.result as RunResult) ?? { backend, label, error: r.error };
+}
+
+function torchRun(o: Options): RunResult {
+  const label = "PyTorch";
+  if (!o.torch) return { backend: "pytorch", label, error: "skipped (--no-torch)" };
+  const probe = spawnSync(TORCH_PY, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) return { backend: "pytorch", label, error: `${TORCH_PY} cannot import torch (apt install python3-torch)` };
+  const r = runChild(TORCH_PY, [
+    path.join(ROOT, "bench", "torch_peer.py"),
+    "--batch", String(o.batch), "--steps", String(o.steps), "--infer-batch", String(o.inferBatch),
+    "--repeats", String(o.repeats), "--warmup", String(o.warmup), "--models", o.models.join(","),
+    "--threads", String(os.cpus().length),
+  ], "PyTorch peer");
+  if (!r.result) return { backend: "pytorch", label, error: r.error };
+  const t = r.result as RunResult & { version: string; threads: number };
+  return { ...t, backend: "pytorch", label: `PyTorch ${t.version.replace(/a0$/, "")}` };
+}
+
+const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+export function markdownTable(rows: RunResult[], models: ModelKind[]): string {
+  const torch = rows.find((r) => r.backend === "pytorch" && !r.error);
+  const cols: { head: string; get: (r: RunResult) => number | undefined; ref?: number }[] = [];
+  for (const m of models) {
+    const M = m.toUpperCase();
+    cols.push({ head: `${M} train img/s`, get: (r) => r[m]?.train, ref: torch?.[m]?.train });
+    cols.push({ head: `${M} infer img/s`, get: (r) => r[m]?.infer, ref: torch?.[m]?.infer });
+  }
+  const lines = [
+    `| backend | threads | ${cols.map((c) => c.head).join(" | ")} |`,
+    `|---|---|${cols.map(() => "---:").join("|")}|`,
+  ];
+  for (const r of rows) {
+    if (r.error) {
+      lines.push(`| ${r.label} | – | ${cols.map(() => "–").join(" | ")} |`);
+      continue;
+    }
+    const cells = cols.map((c) => {
+      const v = c.get(r);
+      if (v === undefined || !Number.isFinite(v)) return "–";
+      if (r === torch || !c.ref) return fmt(v);
+      return `${fmt(v)} (${(v / c.ref).toFixed(2)}×)`;
+    });
+    lines.push(`| ${r.label} | ${r.threads ?? "?"} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** Every row's parameter counts must equal the book's; returns problems (empty = ok). */
+export function paramProblems(rows: RunResult[], models: ModelKind[]): string[] {
+  const problems: string[] = [];
+  for (const r of rows) {
+    if (r.error) continue;
+    for (const m of models) {
+      const p = r[m]?.params;
+      const want = BOOK_PARAMS[m];
+      if (!p || p.encoder !== want.encoder || p.decoder !== want.decoder) {
+        problems.push(`${r.label} ${m}: params ${JSON.stringify(p)} != book ${JSON.stringify(want)}`);
+      }
+    }
+  }
+  return problems;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "--worker") {
+    const res = await measure(argv[1], JSON.parse(argv[2]));
+    console.log("BENCH_RESULT " + JSON.stringify(res));
+    return;
+  }
+  const o = parseOptions(argv);
+  const started = Date.now();
+  const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+  log(`${o.tiny ? "TINY " : ""}batch ${o.batch} x ${o.steps} steps, inference ${o.inferBatch}, median of ${o.repeats} after ${o.warmup} warm-up; cpu: ${o.cpuSteps} step(s), median of ${o.cpuRepeats}, inference ${o.cpuInferBatch}`);
+  const rows: RunResult[] = [];
+  for (const b of o.backends) {
+    log(`tfjs ${b} ...`);
+    const r = tfjsRun(o, b);
+    rows.push(r);
+    if (r.error) log(`  not available: ${r.error}`);
+    if (b === "wasm" && !r.error && o.workers > 1) {
+      log(`tfjs wasm, lib/train with ${o.workers} workers ...`);
+      const w = tfjsRun(o, "wasm", o.workers);
+      rows.push(w);
+      if (w.error) log(`  failed: ${w.error}`);
+    }
+  }
+  log("PyTorch peer ...");
+  const torch = torchRun(o);
+  rows.push(torch);
+  if (torch.error) log(`  not available: ${torch.error}`);
+
+  const problems = paramProblems(rows, o.models);
+  const names = o.models.map((m) => `${m.toUpperCase()} encoder ${BOOK_PARAMS[m].encoder.toLocaleString("en")} / decoder ${BOOK_PARAMS[m].decoder.toLocaleString("en")}`).join("; ");
+  console.log(`\n### Chapter-3 models, images/s (median; ratio to PyTorch in the same run)\n`);
+  console.log(markdownTable(rows, o.models));
+  console.log("");
+  for (const r of rows.filter((r) => r.error)) console.log(`- ${r.label}: not measured (${r.error})`);
+  console.log(`- Param check: ${problems.length ? "MISMATCH " + problems.join("; ") : `OK, every measured row has ${names}`}`);
+  console.log(`- Training: lib/train train(), Adam 5e-4, batch ${o.batch}, ${o.steps} step(s) per timed repeat (cpu ${o.cpuSteps}); PyTorch: the same loop shape, ${os.cpus().length} threads.`);
+  console.log(`- Inference: encoder then decoder (VAE: z_mean) on ${o.inferBatch} images per pass (cpu ${o.cpuInferBatch}).`);
+  console.log(`- ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other jobs: timings are noisy. Total bench time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  if (o.json) {
+    const tmp = `${o.json}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify({ options: o, rows, date: new Date().toISOString() }, null, 2));
+    fs.renameSync(tmp, o.json);
+  }
+  if (problems.length) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
