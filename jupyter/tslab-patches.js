@@ -15,6 +15,7 @@
 //    Now the interrupted cell's timers never fire again, so an awaiting loop
 //    stops at its next timer/setImmediate.
 "use strict";
+const fs = require("fs");
 const path = require("path");
 const util = require("util");
 const vm = require("vm");
@@ -42,6 +43,7 @@ function apply(projectRoot) {
     tslab: require(path.join(dist, "..", "package.json")).version,
     typescript: readVersion(path.join(dist, ".."), "@tslab/typescript-for-tslab"),
   };
+  tsc = require(require.resolve("@tslab/typescript-for-tslab", { paths: [dist] }));
   patchExecutor(executorMod);
   patchHandler(jupyter, tslabUtil, versions);
   patchServer(jupyter);
@@ -71,7 +73,7 @@ function patchExecutor(executorMod) {
     };
     const ex = original.call(this, rootDir, recordConversions(convs, state), capturing);
     ex.runCell = async (src, count) => {
-      const ctx = { count, id: ++cellSeq, interrupted: false };
+      const ctx = { count, id: ++cellSeq, src, interrupted: false };
       state.capture = { logs: [], errors: [] };
       state.converted = null;
       runningCell = ctx;
@@ -119,6 +121,7 @@ function recordConversions(convs, state) {
         convert(prevDecl, src) {
           const r = c.convert(prevDecl, src);
           state.converted = r;
+          for (const o of r.sideOutputs || []) libOutputs.set(o.path, { js: o.data });
           return r;
         },
       });
@@ -188,20 +191,169 @@ function collectStack(e, out, src, depth) {
   }
 }
 
-/** Name a cell frame after its cell; return the frame plus the compiled source line. */
+/** Rewrite a stack line's JS position to its TypeScript source; returns the frame and the source line. */
 function mapCellFrame(line) {
   let source = null;
-  const out = line.replace(/__tslab_cell_(\d+)__:(\d+):(\d+)/, (all, id, l, c) => {
-    const cell = cells.get(Number(id));
-    if (!cell) return `cell, JS ${l}:${c}`;
-    if (Number(l) === cell.js.length + 1) return (source = "drop"); // tslab's wrapper call
-    const text = cell.js[Number(l) - 1];
-    if (text !== undefined && text.trim()) source = `        ${text.trim()}`;
-    const col = Number(l) === 1 ? Number(c) - cell.prefixLen : Number(c);
-    return `cell [${cell.label}], JS ${l}:${col}`;
-  });
-  if (source === "drop") return [];
+  let drop = false;
+  const out = line
+    .replace(/__tslab_cell_(\d+)__:(\d+):(\d+)/, (all, id, l, c) => {
+      const cell = cells.get(Number(id));
+      if (!cell) return `cell, JS ${l}:${c}`;
+      const js = cell.js.split("\n");
+      if (Number(l) === js.length + 1) return ((drop = true), all); // tslab's wrapper call
+      const col = Number(l) === 1 ? Number(c) - cell.prefixLen : Number(c);
+      cell.mapper ||= sourceMapper(cell.js, "export {};\n" + cell.src, "cell.ts");
+      const p = cell.mapper(Number(l), col);
+      // tslab puts "export {};" on the line before the cell's first line.
+      const srcLine = p && cell.src.split("\n")[p.line - 1];
+      if (p && srcLine !== undefined && p.line >= 1) {
+        if (srcLine.trim()) source = `        ${srcLine.trim()}`;
+        return `cell [${cell.label}]:${p.line}:${p.col}`;
+      }
+      const text = js[Number(l) - 1];
+      if (text !== undefined && text.trim()) source = `        ${text.trim()}`;
+      return `cell [${cell.label}], JS ${l}:${col}`;
+    })
+    .replace(/([^\s()]+)\.js:(\d+):(\d+)/, (all, file, l, c) => {
+      const lib = libOutputs.get(file + ".js");
+      const tsFile = lib && [".ts", ".tsx"].map((e) => file + e).find((f) => fs.existsSync(f));
+      if (!tsFile) return all;
+      const text = fs.readFileSync(tsFile, "utf8");
+      if (!lib.mapper || lib.text !== text) Object.assign(lib, { text, mapper: sourceMapper(lib.js, text, path.basename(tsFile)) });
+      const p = lib.mapper(Number(l), Number(c));
+      if (!p) return all;
+      const srcLine = text.split("\n")[p.line - 1];
+      if (srcLine && srcLine.trim()) source = `        ${srcLine.trim()}`;
+      return `${tsFile}:${p.line}:${p.col}`;
+    });
+  if (drop) return [];
   return source ? [out, source] : [out];
+}
+
+/**
+ * (js line, column) -> { line, col } in `ts` (1-based), or null. `js` is what
+ * tslab ran; we transpile `ts` with a source map and pair lines by LCS.
+ */
+function sourceMapper(js, ts, fileName) {
+  try {
+    const out = tsc.transpileModule(ts, {
+      fileName,
+      compilerOptions: {
+        module: tsc.ModuleKind.CommonJS, target: tsc.ScriptTarget.ES2022, esModuleInterop: true,
+        noImplicitUseStrict: true, newLine: tsc.NewLineKind.LineFeed, sourceMap: true,
+        jsx: tsc.JsxEmit.React, experimentalDecorators: true,
+      },
+    });
+    const a = js.split("\n");
+    const b = out.outputText.split("\n");
+    const pairs = alignLines(a, b);
+    const tsLines = ts.split("\n");
+    const mappings = decodeMappings(JSON.parse(out.sourceMapText).mappings);
+    return (line, col) => {
+      const pr = pairs[line - 1];
+      if (!pr) return null;
+      const [k, ia] = pr;
+      const ib = b[k].length - b[k].trimStart().length;
+      const c0 = Math.max(ib, col - 1 - ia + ib);
+      const p = lookup(mappings, k, c0, b[k], tsLines);
+      return p ? { line: p.line + 1 - (fileName === "cell.ts" ? 1 : 0), col: p.col + 1 } : null;
+    };
+  } catch {
+    return () => null;
+  }
+}
+
+/** Pair lines of `a` with lines of `b`: a[i] -> [j, column where b[j]'s text starts in a[i]]. */
+function alignLines(a, b) {
+  const n = a.length;
+  const m = b.length;
+  const pairs = new Array(n).fill(null);
+  if (n * m > 4e6) return pairs;
+  const A = a.map((x) => x.trim());
+  const B = b.map((x) => x.trim());
+  const L = new Int32Array((n + 1) * (m + 1)); // LCS lengths of suffixes
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      L[i * (m + 1) + j] = A[i] === B[j] && A[i] ? L[(i + 1) * (m + 1) + j + 1] + 1 : Math.max(L[(i + 1) * (m + 1) + j], L[i * (m + 1) + j + 1]);
+    }
+  }
+  const anchors = [];
+  for (let i = 0, j = 0; i < n && j < m;) {
+    if (A[i] === B[j] && A[i]) {
+      anchors.push([i, j]);
+      i++;
+      j++;
+    } else if (L[(i + 1) * (m + 1) + j] >= L[i * (m + 1) + j + 1]) i++;
+    else j++;
+  }
+  for (const [i, j] of anchors) pairs[i] = [j, a[i].length - a[i].trimStart().length];
+  // Between anchors, tslab rewrites lines like `f(x);` to `exports.tsLastExpr = f(x);`.
+  const bounds = [[-1, -1], ...anchors, [n, m]];
+  for (let t = 0; t + 1 < bounds.length; t++) {
+    const [i0, j0] = bounds[t];
+    const [i1, j1] = bounds[t + 1];
+    for (let i = i0 + 1; i < i1; i++) {
+      for (let j = j0 + 1; j < j1; j++) {
+        if (B[j].length >= 3 && A[i].endsWith(B[j])) {
+          pairs[i] = [j, a[i].length - B[j].length - (a[i].length - a[i].trimEnd().length)];
+          break;
+        }
+      }
+    }
+  }
+  return pairs;
+}
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Source map "mappings" -> per generated line, [genCol, srcIdx, srcLine, srcCol] segments. */
+function decodeMappings(mappings) {
+  const lines = [];
+  let srcIdx = 0, srcLine = 0, srcCol = 0;
+  for (const text of mappings.split(";")) {
+    const segs = [];
+    let genCol = 0;
+    for (const seg of text.split(",")) {
+      if (!seg) continue;
+      const v = [];
+      let value = 0, shift = 0;
+      for (const ch of seg) {
+        const d = B64.indexOf(ch);
+        value += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          v.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      genCol += v[0];
+      if (v.length >= 4) {
+        srcIdx += v[1]; srcLine += v[2]; srcCol += v[3];
+        segs.push([genCol, srcIdx, srcLine, srcCol]);
+      }
+    }
+    lines.push(segs);
+  }
+  return lines;
+}
+
+/**
+ * Source position of generated (line0, col0): the last segment starting at or
+ * before col0, moved forward by the distance to col0 only where the generated
+ * and source text agree (so `(0, mod_1.f)(x)` does not shift `f(x)`).
+ */
+function lookup(lines, line0, col0, genLine, srcLines) {
+  const segs = lines[line0];
+  if (!segs || !segs.length) return null;
+  let best = segs[0];
+  for (const seg of segs) {
+    if (seg[0] <= col0) best = seg;
+    else break;
+  }
+  const d = Math.max(0, col0 - best[0]);
+  const same = d > 0 && genLine.slice(best[0], col0) === (srcLines[best[2]] || "").slice(best[3], best[3] + d);
+  return { line: best[2], col: best[3] + (same ? d : 0) };
 }
 
 function formatDiagnostics(diags, src) {
@@ -234,14 +386,18 @@ function formatDiagnostics(diags, src) {
 }
 
 // ---------------------------------------------------------------------------
-// Cell frames. tslab compiles a cell twice (TS -> ES module -> CommonJS) with
-// no source map we can reach, and every cell was "evalmachine.<anonymous>".
-// Each cell now gets its own script name, and a cell frame in a traceback is
-// followed by the compiled line it points at, so the failing code is visible
-// even though line numbers are those of the compiled JS.
+// Source positions. tslab compiles TypeScript twice (to an ES module, then to
+// CommonJS) without a source map, and every cell was "evalmachine.<anonymous>",
+// so stack positions pointed into JS nobody sees. Each cell now runs under its
+// own script name; when an error is shown we transpile the TypeScript once more
+// with a source map, line up that JS with the JS tslab ran (they differ only
+// in tslab's export bookkeeping lines), and report TypeScript line:column for
+// cell frames and for lib/*.ts frames, followed by the source line.
 
+let tsc = null; // tslab's TypeScript
 let cellSeq = 0;
-const cells = new Map(); // cell id -> { label, js, prefixLen }
+const cells = new Map(); // cell id -> { label, js, src, prefixLen, mapper? }
+const libOutputs = new Map(); // compiled lib module path (x.js) -> { js, mapper? }
 
 function cellFileName(id) {
   return `__tslab_cell_${id}__`;
@@ -250,7 +406,7 @@ function cellFileName(id) {
 function rememberCell(ctx, converted) {
   if (!converted || !converted.output) return;
   const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
-  cells.set(ctx.id, { label: ctx.count, js: converted.output.split("\n"), prefixLen: prefix.length });
+  cells.set(ctx.id, { label: ctx.count, js: converted.output, src: ctx.src, prefixLen: prefix.length });
   if (cells.size > 500) cells.delete(cells.keys().next().value);
 }
 

@@ -135,18 +135,42 @@ class KernelConformance(jkt.KernelTests):
         self.assertIn('const n: number = "text";', tb)
         self.assertIn("is not assignable to type 'number'", ANSI.sub("", tb))
 
-    def test_cell_frames_name_the_cell_and_show_code(self):
-        # Positions are those of the compiled JS (tslab keeps no source map), so
-        # each cell frame is followed by the code line it points at.
+    def test_stack_frames_point_at_typescript_lines(self):
+        # Cell frames say "cell [n]:line:col" of the TypeScript the user wrote
+        # (type-only lines and comments included), then show that line.
         self.flush_channels()
-        code = 'interface P { x: number }\n\nfunction f(q: P): number {\n  throw new Error("in f");\n}\nf({ x: 1 });'
+        code = ('import { checkSquare } from "./test/fixtures/kernel-throws";\n'
+                'interface P { x: number }\n\n/** doc */\nconst p: P = { x: 1 };\n\n'
+                'function f(q: P): number {\n  // why\n  throw new Error("in f");\n}\nf(p);')
         reply, msgs = run_cell(self.kc, code)
         n = reply["content"]["execution_count"]
         tb = [ANSI.sub("", line) for line in of_type(msgs, "error")[0]["content"]["traceback"]]
-        i = next(i for i, line in enumerate(tb) if line.strip().startswith("at f ("))
-        self.assertRegex(tb[i], rf"at f \(cell \[{n}\], JS \d+:\d+\)")
-        self.assertEqual(tb[i + 1].strip(), 'throw new Error("in f");')
-        self.assertFalse(any("evalmachine" in line for line in tb), tb)
+        self.assertEqual(tb[0], "Error: in f")
+        self.assertEqual(tb[1].strip(), f"at f (cell [{n}]:9:9)")
+        self.assertEqual(tb[2].strip(), 'throw new Error("in f");')
+        self.assertEqual(tb[3].strip(), f"at cell [{n}]:11:1")
+        self.assertEqual(tb[4].strip(), "f(p);")
+        self.assertEqual(len(tb), 5, tb)  # no kernel frames
+
+        # An imported .ts module maps to its own file, line and column.
+        reply, msgs = run_cell(self.kc, 'import { checkSquare } from "./test/fixtures/kernel-throws";\n\ncheckSquare({ rows: 2, cols: 3 });')
+        n = reply["content"]["execution_count"]
+        tb = [ANSI.sub("", line) for line in of_type(msgs, "error")[0]["content"]["traceback"]]
+        self.assertEqual(tb[0], "RangeError: not square: 2x3")
+        self.assertRegex(tb[1], r"^\s+at checkSquare \(.*test/fixtures/kernel-throws\.ts:7:11\)$")
+        self.assertEqual(tb[2].strip(), "throw new RangeError(`not square: ${s.rows}x${s.cols}`);")
+        # V8 points at the call's "(" for imported functions: `checkSquare(` -> column 12.
+        self.assertEqual(tb[3].strip(), f"at cell [{n}]:3:12")
+        self.assertEqual(tb[4].strip(), "checkSquare({ rows: 2, cols: 3 });")
+
+    def test_async_cell_frames(self):
+        self.flush_channels()
+        reply, msgs = run_cell(self.kc, 'await new Promise((r) => setTimeout(r, 5));\nconst o: any = null;\no.field;')
+        n = reply["content"]["execution_count"]
+        tb = [ANSI.sub("", line) for line in of_type(msgs, "error")[0]["content"]["traceback"]]
+        self.assertEqual(reply["content"]["ename"], "TypeError")
+        self.assertEqual(tb[1].strip(), f"at cell [{n}]:3:3")
+        self.assertEqual(tb[2].strip(), "o.field;")
 
     def test_execution_count_increments(self):
         self.flush_channels()
