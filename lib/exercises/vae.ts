@@ -1,0 +1,178 @@
+// Exercise checks for the VAE chapter (notebook 05). In a notebook:
+//   import { check } from "./lib/exercises/vae";
+//   check.klDivergence(klDivergence);   // ✅ / ❌ + hint / ⏳; never throws
+// `evaluate.*` does the same and returns the CheckResult (used by tests).
+// Hidden cases are small seeded tensors; lib/models/losses and lib/eval/elbo
+// hold the reference maths. Each check also counts tensors: a function that
+// leaves tensors behind fails with a hint to use tf.tidy.
+import * as tf from "@tensorflow/tfjs";
+import { CheckCase, CheckResult, expectArrayClose, expectClose, expectTrue, Mismatch, runCheck } from "./check";
+import { bceElementwise, klPerExample } from "../models/losses";
+
+function exercise<F>(name: string, hint: string, cases: (fn: F) => CheckCase[]) {
+  const evaluate = (fn: F): CheckResult => {
+    if (typeof fn !== "function") {
+      return runCheck(name, [{ name: "argument", run: () => { throw new Mismatch(`pass your function itself, e.g. check.${name}(${name}); got ${typeof fn}`); } }], hint);
+    }
+    return runCheck(name, cases(fn), hint);
+  };
+  return { evaluate, check: (fn: F): void => { evaluate(fn); } };
+}
+
+/**
+ * Make fresh inputs, call the learner's function once, then check that it left
+ * no tensors behind (a returned tensor is allowed), did not dispose its inputs,
+ * and that `verify` accepts the result. Inputs and result are always freed.
+ */
+function callAndVerify<T extends tf.Tensor[], R>(make: () => T, call: (inputs: T) => R, verify: (result: R, inputs: T) => void): void {
+  const inputs = make();
+  let result: R | undefined;
+  try {
+    const before = tf.memory().numTensors;
+    result = call(inputs);
+    const leaked = tf.memory().numTensors - before - (result instanceof tf.Tensor ? 1 : 0);
+    if (inputs.some((t) => t.isDisposed)) throw new Mismatch("your function disposed its input tensor; only dispose tensors you created");
+    if (leaked > 0) {
+      throw new Mismatch(`your function left ${leaked} tensor${leaked === 1 ? "" : "s"} behind; wrap the tensor maths in tf.tidy(() => ...) so only the result survives`);
+    }
+    verify(result, inputs);
+  } finally {
+    if (result instanceof tf.Tensor && !result.isDisposed) result.dispose();
+    tf.dispose(inputs.filter((t) => !t.isDisposed));
+  }
+}
+
+const shapeOf = (v: unknown) => (v instanceof tf.Tensor ? `a tensor of shape [${v.shape}]` : Array.isArray(v) ? `an array of length ${v.length}` : typeof v);
+
+function expectTensor(got: unknown, shape: number[], what: string): asserts got is tf.Tensor {
+  if (!(got instanceof tf.Tensor)) throw new Mismatch(`${what}: return a tensor of shape [${shape}], got ${shapeOf(got)}`);
+  expectTrue(got.rank === shape.length && got.shape.every((d, i) => d === shape[i]), `${what}: expected shape [${shape}], got [${got.shape}]`);
+}
+
+/** Seeded latent statistics for a batch of `n` examples in `d` dimensions. */
+function latents(n: number, d: number, seed: number): [tf.Tensor2D, tf.Tensor2D] {
+  return [
+    tf.randomNormal([n, d], 0, 1.5, "float32", seed) as tf.Tensor2D,
+    tf.randomUniform([n, d], -3, 1.5, "float32", seed + 1) as tf.Tensor2D,
+  ];
+}
+
+// ---- the KL term ---------------------------------------------------------------
+
+type KlFn = (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D) => tf.Tensor1D;
+const klDivergence = exercise<KlFn>(
+  "klDivergence",
+  "per example, KL = -0.5 * sum over latent dims of (1 + logVar - mean^2 - exp(logVar)). " +
+    "Sum over axis 1 (the latent dims), do not average, and keep one number per example: a [batch] tensor. Wrap it in tf.tidy.",
+  (fn) => {
+    const cases: CheckCase[] = [];
+    const run = (name: string, make: () => [tf.Tensor2D, tf.Tensor2D]) => cases.push({
+      name,
+      run: () => callAndVerify(make, ([m, v]) => fn(m, v), (got: unknown, [m, v]) => {
+        expectTensor(got, [m.shape[0]], "KL per example");
+        const want = tf.tidy(() => klPerExample(m, v).dataSync());
+        expectArrayClose(got.dataSync(), want, 1e-4, "KL per example");
+      }),
+    });
+    run("q(z|x) equal to the prior: mean 0, logVar 0 gives KL 0", () => [tf.zeros([2, 2]) as tf.Tensor2D, tf.zeros([2, 2]) as tf.Tensor2D]);
+    run("one example, mean (1, -2), logVar 0 (KL = (1 + 4) / 2)", () => [tf.tensor2d([[1, -2]]), tf.zeros([1, 2]) as tf.Tensor2D]);
+    run("one example, mean 0, logVar (-1, 2) (a narrow and a wide dimension)", () => [tf.zeros([1, 2]) as tf.Tensor2D, tf.tensor2d([[-1, 2]])]);
+    run("a batch of 5 in 2-D", () => latents(5, 2, 7));
+    run("a batch of 3 in 8-D", () => latents(3, 8, 17));
+    return cases;
+  },
+);
+
+// ---- the reparameterisation trick -----------------------------------------------
+
+type SampleFn = (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, eps: tf.Tensor2D) => tf.Tensor2D;
+const sampleZ = exercise<SampleFn>(
+  "sampleZ",
+  "z = mean + sigma * eps with sigma = exp(0.5 * logVar) (the standard deviation, not the variance exp(logVar)). " +
+    "Use the eps you are given (no tf.randomNormal inside) and only tensor operations, so gradients reach mean and logVar.",
+  (fn) => {
+    const cases: CheckCase[] = [];
+    const run = (name: string, make: () => [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]) => cases.push({
+      name,
+      run: () => callAndVerify(make, ([m, v, e]) => fn(m, v, e), (got: unknown, [m, v, e]) => {
+        expectTensor(got, m.shape, "z");
+        const want = tf.tidy(() => tf.add(m, tf.mul(tf.exp(tf.mul(0.5, v)), e)).dataSync());
+        expectArrayClose(got.dataSync(), want, 1e-4, "z");
+      }),
+    });
+    run("eps = 0 gives z = mean", () => [tf.tensor2d([[1, -2]]), tf.tensor2d([[0.5, -1]]), tf.zeros([1, 2]) as tf.Tensor2D]);
+    run("logVar = 0 (sigma 1) gives z = mean + eps", () => [tf.tensor2d([[1, -2], [0, 3]]), tf.zeros([2, 2]) as tf.Tensor2D, tf.tensor2d([[0.5, 0.5], [-1, 2]])]);
+    run("logVar = 2 ln 3 (sigma 3)", () => [tf.zeros([1, 2]) as tf.Tensor2D, tf.fill([1, 2], 2 * Math.log(3)) as tf.Tensor2D, tf.tensor2d([[1, -1]])]);
+    run("a batch of 4 in 3-D", () => [...latents(4, 3, 3), tf.randomNormal([4, 3], 0, 1, "float32", 5) as tf.Tensor2D]);
+    cases.push({
+      name: "gradients flow to mean and logVar (that is the trick)",
+      run: () => {
+        const [m, v] = latents(3, 2, 11);
+        const e = tf.randomNormal([3, 2], 0, 1, "float32", 12) as tf.Tensor2D;
+        try {
+          let gm: tf.Tensor | null = null, gv: tf.Tensor | null = null;
+          try {
+            [gm, gv] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(fn(a as tf.Tensor2D, b as tf.Tensor2D, e)))([m, v]);
+          } catch (err) {
+            throw new Mismatch(`no gradient reached mean/logVar (${(err as Error).message.split("\n")[0]}); build z from the input tensors with tf operations only (no dataSync, no new tf.tensor(...))`);
+          }
+          try {
+            // d z / d mean = 1; d z / d logVar = 0.5 * sigma * eps
+            expectArrayClose(gm.dataSync(), new Float32Array(6).fill(1), 1e-4, "d(sum z)/d mean");
+            const want = tf.tidy(() => tf.mul(0.5, tf.mul(tf.exp(tf.mul(0.5, v)), e)).dataSync());
+            expectArrayClose(gv.dataSync(), want, 1e-4, "d(sum z)/d logVar");
+          } finally {
+            tf.dispose([gm, gv]);
+          }
+        } finally {
+          tf.dispose([m, v, e]);
+        }
+      },
+    });
+    return cases;
+  },
+);
+
+// ---- the negative ELBO of one image ------------------------------------------------
+
+type ElboFn = (x: tf.Tensor3D, xHat: tf.Tensor3D, zMean: tf.Tensor1D, zLogVar: tf.Tensor1D) => number;
+/** Reference: BCE summed over pixels (clipped to [1e-7, 1-1e-7]) + KL, in nats. */
+function referenceNegElbo(x: tf.Tensor3D, p: tf.Tensor3D, m: tf.Tensor1D, v: tf.Tensor1D): number {
+  return tf.tidy(() => tf.sum(bceElementwise(x, p)).add(klPerExample(m.expandDims(0) as tf.Tensor2D, v.expandDims(0) as tf.Tensor2D).sum()).dataSync()[0]);
+}
+const negativeElbo = exercise<ElboFn>(
+  "negativeElbo",
+  "negative ELBO = reconstruction + KL, in nats: the binary cross-entropy SUMMED over all pixels (not the mean; clip xHat to " +
+    "[1e-7, 1 - 1e-7] before the log) plus KL = -0.5 * sum(1 + logVar - mean^2 - exp(logVar)). Return a plain number (.dataSync()[0] inside tf.tidy).",
+  (fn) => {
+    const cases: CheckCase[] = [];
+    const run = (name: string, make: () => [tf.Tensor3D, tf.Tensor3D, tf.Tensor1D, tf.Tensor1D]) => cases.push({
+      name,
+      run: () => callAndVerify(make, ([x, p, m, v]) => fn(x, p, m, v), (got: unknown, [x, p, m, v]) => {
+        if (got instanceof tf.Tensor) throw new Mismatch("return a plain number (read the scalar with .dataSync()[0]), not a tensor");
+        expectClose(got, referenceNegElbo(x, p, m, v), 1e-4, "negative ELBO (nats)");
+      }),
+    });
+    run("a perfect-ish reconstruction and q = prior: only the reconstruction term", () =>
+      [tf.tensor3d([1, 0, 1, 0], [2, 2, 1]), tf.tensor3d([0.9, 0.1, 0.8, 0.2], [2, 2, 1]), tf.zeros([2]) as tf.Tensor1D, tf.zeros([2]) as tf.Tensor1D]);
+    run("xHat = 0.5 everywhere: reconstruction = pixels x ln 2, plus a KL of 1", () =>
+      [tf.tensor3d([1, 0, 0.3, 0.7], [2, 2, 1]), tf.fill([2, 2, 1], 0.5) as tf.Tensor3D, tf.tensor1d([1, 1]), tf.zeros([2]) as tf.Tensor1D]);
+    run("a pixel predicted exactly 0 where the image is 1 (clip!)", () =>
+      [tf.tensor3d([1, 1, 0, 0], [2, 2, 1]), tf.tensor3d([0, 0.7, 0, 0.2], [2, 2, 1]), tf.tensor1d([0.3, -0.2]), tf.tensor1d([-1, 0.5])]);
+    for (let s = 0; s < 2; s++) {
+      run(`a random 8x8 image with a 2-D latent #${s + 1}`, () => [
+        tf.randomUniform([8, 8, 1], 0, 1, "float32", 31 + s) as tf.Tensor3D,
+        tf.randomUniform([8, 8, 1], 0.01, 0.99, "float32", 41 + s) as tf.Tensor3D,
+        tf.randomNormal([2], 0, 1, "float32", 51 + s) as tf.Tensor1D,
+        tf.randomUniform([2], -2, 1, "float32", 61 + s) as tf.Tensor1D,
+      ]);
+    }
+    return cases;
+  },
+);
+
+const all = { klDivergence, sampleZ, negativeElbo };
+type All = typeof all;
+export const check = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.check])) as { [K in keyof All]: All[K]["check"] };
+export const evaluate = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.evaluate])) as { [K in keyof All]: All[K]["evaluate"] };
+export { todo } from "./check";
