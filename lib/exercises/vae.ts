@@ -46,7 +46,7 @@ const shapeOf = (v: unknown) => (v instanceof tf.Tensor ? `a tensor of shape [${
 
 function expectTensor(got: unknown, shape: number[], what: string): asserts got is tf.Tensor {
   if (!(got instanceof tf.Tensor)) throw new Mismatch(`${what}: return a tensor of shape [${shape}], got ${shapeOf(got)}`);
-  expectTrue(got.rank === shape.length && got.shape.every((d, i) => d === shape[i]), `${what}: expected shape [${shape}], got [${got.shape}]`);
+  expectTrue(got.rank === shape.length && (got.shape as number[]).every((d: number, i: number) => d === shape[i]), `${what}: expected shape [${shape}], got [${got.shape}]`);
 }
 
 /** Seeded latent statistics for a batch of `n` examples in `d` dimensions. */
