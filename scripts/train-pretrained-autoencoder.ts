@@ -3,7 +3,7 @@
 // validation on the 10k test images), saving after every epoch so an
 // interrupted run still leaves the best finished epoch behind.
 //
-//   npx tsx scripts/train-pretrained-autoencoder.ts [--epochs 3] [--workers 1|2|auto] [--out pretrained/autoencoder] [--limit N]
+//   npx tsx scripts/train-pretrained-autoencoder.ts [--epochs 3] [--workers 1|2|auto] [--out pretrained/autoencoder] [--limit N] [--val-limit N]
 //
 // Writes <out>/encoder/{model.json,weights.bin}, <out>/decoder/{...} (tfjs layers
 // format) and <out>/training.json (per-epoch losses, img/s, backend, timings).
@@ -58,7 +58,8 @@ async function main(): Promise<void> {
   const seed = Number(arg("seed", "42"));
   const info = await initBackend();
   const trainSet = await loadFashionMnist({ split: "train", limit });
-  const testSet = await loadFashionMnist({ split: "test" });
+  const valLimit = process.argv.includes("--val-limit") ? Number(arg("val-limit", "0")) : undefined; // smoke tests only
+  const testSet = await loadFashionMnist({ split: "test", limit: valLimit });
   const ae = buildAutoencoder();
   console.log(`encoder ${ae.encoder.countParams()} params, decoder ${ae.decoder.countParams()} params; ${trainSet.images.shape[0]} training images`);
   const log: Record<string, unknown>[] = [];

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { embed, decodeAll, codesToXY, checkShape } from "../lib/latent/embed";
-import { latentRange, sampleUniform, latentGrid, gridAxes, interpolate, moveAlong, directionBetween } from "../lib/latent/explore";
+import { latentRange, sampleUniform, latentGrid, gridAxes, interpolate, moveAlong, directionBetween, meanCode } from "../lib/latent/explore";
 
 beforeAll(async () => { await tf.setBackend("cpu"); });
 
@@ -150,14 +150,40 @@ describe("exploring latent space", () => {
   });
 
   it("moveAlong and directionBetween", () => {
-    const m = moveAlong([1, 1], [0.5, -1], [-2, 0, 2]);
-    expect(m.arraySync()).toEqual([[0, 3], [1, 1], [2, -1]]);
-    m.dispose();
+    const moved = moveAlong([1, 1], [0.5, -1], [-2, 0, 2]);
+    expect(moved.arraySync()).toEqual([[0, 3], [1, 1], [2, -1]]);
+    moved.dispose();
     const z = tf.tensor2d([[1, 0], [3, 0], [0, 5], [0, 7]]);
     const d = directionBetween(z, [true, true, false, false]);
     expect(Array.from(d.dataSync())).toEqual([2, -6]);
-    tf.dispose([z, d]);
+    const m = meanCode(z, [false, true, false, true]);
+    expect(Array.from(m.dataSync())).toEqual([1.5, 3.5]);
+    expect(() => meanCode(z, [false, false, false, false])).toThrow(/selects no codes/);
+    tf.dispose([z, d, m]);
     expect(leaks(() => moveAlong([0, 0], [1, 1], [1, 2]))).toBe(0);
     expect(() => directionBetween(tf.zeros([2, 2]) as tf.Tensor2D, [true, true])).toThrow(/both sides/);
+  });
+});
+
+describe("with the book's autoencoder", () => {
+  it("embeds images to [n, 2], decodes grid points to [n, 32, 32, 1] in (0, 1), leaks nothing", async () => {
+    const { buildAutoencoder } = await import("../lib/models/autoencoder");
+    const ae = buildAutoencoder();
+    const images = tf.randomUniform([7, 32, 32, 1], 0, 1, "float32", 2) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const z = embed(ae.encoder, images, { batchSize: 3 });
+    expect(z.shape).toEqual([7, 2]);
+    const direct = ae.encode(images);
+    expect(Math.max(...Array.from(tf.sub(z, direct).abs().dataSync()))).toBeLessThan(1e-5);
+    const grid = latentGrid(latentRange(z), 3);
+    const imgs = decodeAll(ae.decoder, grid, { batchSize: 4 });
+    expect(imgs.shape).toEqual([9, 32, 32, 1]);
+    const r = latentRange(imgs.reshape([9, -1]) as tf.Tensor2D);
+    expect(Math.min(...r.min)).toBeGreaterThan(0);
+    expect(Math.max(...r.max)).toBeLessThan(1);
+    tf.dispose([z, direct, grid, imgs]);
+    expect(tf.memory().numTensors).toBe(before);
+    images.dispose();
+    ae.dispose();
   });
 });

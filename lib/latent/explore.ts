@@ -130,6 +130,16 @@ export function moveAlong(z: Code, direction: Code, alphas: readonly number[]): 
   }
 }
 
+/** Mean of the codes [n, d] where `mask` is true (e.g. all "Ankle boot" codes): [d]. */
+export function meanCode(z: tf.Tensor2D, mask: ArrayLike<boolean>): tf.Tensor1D {
+  checkShape(z, [null, null], "meanCode: z");
+  if (mask.length !== z.shape[0]) throw new Error(`meanCode: mask has ${mask.length} entries, expected ${z.shape[0]} (one per code).`);
+  const idx: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i]) idx.push(i);
+  if (!idx.length) throw new Error("meanCode: the mask selects no codes; check the label you filter on.");
+  return tf.tidy(() => tf.gather(z, tf.tensor1d(idx, "int32")).mean(0) as tf.Tensor1D);
+}
+
 /**
  * Mean code of the rows where `mask` is true minus the mean where it is false
  * (e.g. "Trouser" minus everything else): a direction to move along.
