@@ -242,7 +242,7 @@ describe("latent explorer in a real browser", () => {
     const base = `http://127.0.0.1:${port}`;
     await expect.poll(async () => {
       try { return (await fetch(`${base}/api?token=${token}`)).status; } catch { return 0; }
-    }, { timeout: 60_000, intervals: [250] }).toBe(200);
+    }, { timeout: 60_000, interval: 250 }).toBe(200);
     const errors: string[] = [];
     const page = await newPage(errors);
     await page.goto(`${base}/notebooks/${NB}.ipynb?token=${token}`);

@@ -70,6 +70,20 @@ describe("sprite sheets", () => {
     }
   });
 
+  it("quantizes to `levels` values per channel, within half a step", () => {
+    const data = Float32Array.from({ length: 200 }, (_, i) => i / 199);
+    const png = decodePng(packSprite({ data, n: 2, h: 10, w: 10, c: 1 }, { levels: 32 }).png);
+    const step = 255 / 31;
+    const got = new Set<number>();
+    for (let k = 0; k < 2; k++) for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) {
+      const v = png.data[y * png.width + k * 10 + x], want = data[k * 100 + y * 10 + x] * 255;
+      expect(Math.abs(v - want)).toBeLessThanOrEqual(step / 2 + 0.5);
+      got.add(v);
+    }
+    expect(got.size).toBe(32);
+    expect(() => packSprite({ data, n: 2, h: 10, w: 10, c: 1 }, { levels: 1 })).toThrow(/levels must be an integer in 2..256/);
+  });
+
   it("clips values to [0, 1] and rejects bad shapes", () => {
     const s = packSprite({ data: Float32Array.from([-1, 0.5, 2, NaN]), n: 1, h: 2, w: 2, c: 1 });
     expect(Array.from(decodePng(s.png).data)).toEqual([0, 128, 255, 0]);
@@ -109,7 +123,7 @@ describe("latent grid lookup", () => {
 describe("latentExplorerHtml", () => {
   it("grid sprite tile k is the decoding of grid cell k's centre", () => {
     resetPlotlyBundle();
-    const { html, info } = latentExplorerHtml({ points: points(30), decode: blobDecode, range: [-3, 3], gridSize: 6 });
+    const { html, info } = latentExplorerHtml({ points: points(30), decode: blobDecode, range: [-3, 3], gridSize: 6, levels: 256 });
     const png = spriteFromHtml(html, "gdl-ex-grid");
     const D = dataFromHtml(html);
     expect(D.grid).toEqual({ x0: -3, x1: 3, y0: -3, y1: 3, n: 6 });
@@ -126,7 +140,7 @@ describe("latentExplorerHtml", () => {
   it("point sprite and traces: trace point j shows pointImages of that point", () => {
     const p = points(40);
     const imgs = tf.tidy(() => tf.randomUniform([40, 12, 12, 1], 0, 1, "float32", 7) as tf.Tensor4D);
-    const { html, info } = latentExplorerHtml({ points: { ...p, ids: Array.from({ length: 40 }, (_, i) => 1000 + i) }, decode: blobDecode, pointImages: imgs, maxPoints: 20, gridSize: 4 });
+    const { html, info } = latentExplorerHtml({ points: { ...p, ids: Array.from({ length: 40 }, (_, i) => 1000 + i) }, decode: blobDecode, pointImages: imgs, maxPoints: 20, gridSize: 4, levels: 256 });
     expect(info.points).toBe(20);
     const D = dataFromHtml(html);
     const sel = subsampleIndices(40, 20);
