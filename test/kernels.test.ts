@@ -1,5 +1,6 @@
 // The extra conv-gradient kernels (lib/engine/kernels) against tfjs's stock
-// cpu kernels. Tolerance: max |ours - stock| <= 1e-5 * max |stock| per tensor
+// cpu kernels, for both wasm input-gradient strategies (per-phase convs, the
+// default, and GDL_CONV_INPUT_GRAD=dilate). Tolerance: max |ours - stock| <= 1e-5 * max |stock| per tensor
 // (float32; observed errors are around 1e-7 relative).
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
@@ -30,6 +31,13 @@ const CASES: Case[] = [
   { x: [1, 11, 5, 3], k: [3, 2], cout: 1, s: 1, pad: "same" },
   { x: [2, 9, 9, 1], k: [3, 3], cout: 1, s: 2, pad: "valid" },
   { x: [4, 8, 8, 32], k: [3, 3], cout: 16, s: 2, pad: "same" },
+  // 1x1 stride 2: half the dx rows/cols get no contribution at all.
+  { x: [2, 7, 6, 2], k: [1, 1], cout: 3, s: 2, pad: "same" },
+  { x: [1, 10, 9, 2], k: [3, 3], cout: 2, s: 3, pad: "same" },
+  { x: [2, 8, 7, 3], k: [2, 3], cout: 2, s: 2, pad: "valid" },
+  // Stride 1, few output channels (the book's last decoder conv has one).
+  { x: [3, 9, 7, 8], k: [3, 3], cout: 1, s: 1, pad: "same" },
+  { x: [2, 8, 9, 6], k: [3, 2], cout: 2, s: 1, pad: "valid" },
 ];
 
 const name = (c: Case) => `x=${c.x} k=${c.k} cout=${c.cout} s=${c.s} ${c.pad}`;

@@ -16,7 +16,7 @@
 // Only NHWC with dilation 1 is rewritten (all the workbook needs); anything
 // else falls through to the stock kernel when there is one.
 import * as tf from "@tensorflow/tfjs";
-import { Info, Mem, Shape, transpose4 } from "./memory";
+import { Info, Mem, Shape, swapOuterInner, transpose4 } from "./memory";
 
 const { computeConv2DInfo } = tf.backend_util;
 
@@ -63,7 +63,7 @@ export function conv2dBackpropFilter(mem: Mem, x: Info, dy: Info, a: FilterGradA
 
   const xT = mem.alloc([C, H, W, N]);
   const dyT = mem.alloc([OH, OW, N, CO]);
-  transpose4(mem.view(x), x.shape, [3, 1, 2, 0], mem.view(xT));
+  swapOuterInner(mem.view(x), N, H * W, C, mem.view(xT)); // NHWC -> CHWN
   transpose4(mem.view(dy), dy.shape, [1, 2, 0, 3], mem.view(dyT));
   let out: Info;
   try {
@@ -97,12 +97,125 @@ export function conv2dBackpropFilter(mem: Mem, x: Info, dy: Info, a: FilterGradA
   return dW;
 }
 
+/** One output phase (rows h with (h + pad) % s == r) of a strided input gradient, along one axis. */
+interface Phase {
+  /** First output row of the phase; rows are first, first+s, ... */
+  first: number;
+  /** Output rows in the phase. */
+  count: number;
+  /** Filter taps used, in conv order (empty: the phase gets no contribution, all zeros). */
+  taps: number[];
+  /** Explicit conv padding before/after dy along this axis. */
+  before: number;
+  after: number;
+  /** Extra conv output rows to drop at the end. */
+  extra: number;
+}
+
+/**
+ * Split dx rows by phase r = (h + p) mod s. Row h = s*a + r - p receives
+ * dy[a - j] * w[r + s*j] for j = 0.. : a stride-1 correlation of dy with the
+ * taps r, r+s, ... reversed. Returns null if a phase needs negative padding.
+ */
+function phases(L: number, K: number, s: number, p: number, OL: number): Phase[] | null {
+  const out: Phase[] = [];
+  for (let r = 0; r < s; r++) {
+    const aLo = Math.ceil((p - r) / s), aHi = Math.floor((L - 1 + p - r) / s);
+    const count = aHi - aLo + 1;
+    if (count <= 0) continue;
+    const J = r < K ? Math.ceil((K - r) / s) : 0;
+    const taps = Array.from({ length: J }, (_, t) => r + s * (J - 1 - t));
+    const before = J - 1 - aLo;
+    if (J > 0 && before < 0) return null;
+    const after = aHi + 1 - OL;
+    out.push({ first: s * aLo + r - p, count, taps, before, after: Math.max(0, after), extra: Math.max(0, -after) });
+  }
+  return out;
+}
+
 /**
  * dx for dy (N,OH,OW,CO), filter (KH,KW,C,CO), input shape (N,H,W,C).
- * Returns null when the geometry needs negative padding (exotic explicit
- * pads), so the caller can use the stock kernel.
+ * Stride 1: one Conv2D with the flipped, transposed filter. Stride > 1: one
+ * small Conv2D per output phase (s*s of them) on dy itself, interleaved into dx,
+ * which does the minimal FLOPs (zero-inserting dy instead would do s*s times
+ * more). Returns null for geometries it does not handle (the caller then uses
+ * the stock kernel).
  */
 export function conv2dBackpropInput(mem: Mem, dy: Info, filter: Info, a: InputGradAttrs): Info | null {
+  if (process.env.GDL_CONV_INPUT_GRAD !== "dilate") {
+    const g = geometry(a.inputShape, filter.shape, a);
+    if (g.sh > 1 || g.sw > 1) {
+      const rows = phases(g.H, g.KH, g.sh, g.pt, g.OH), cols = phases(g.W, g.KW, g.sw, g.pl, g.OW);
+      if (rows && cols) return phasedInputGrad(mem, dy, filter, g, rows, cols);
+    }
+  }
+  return dilatedInputGrad(mem, dy, filter, a);
+}
+
+type Geometry = ReturnType<typeof geometry>;
+
+function phasedInputGrad(mem: Mem, dy: Info, filter: Info, g: Geometry, rows: Phase[], cols: Phase[]): Info {
+  const { N, H, W, C, CO, KW, sh, sw } = g;
+  if (dy.shape[1] !== g.OH || dy.shape[2] !== g.OW || dy.shape[3] !== CO || dy.shape[0] !== N) {
+    throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match conv output [${N},${g.OH},${g.OW},${CO}]`);
+  }
+  const dx = mem.alloc([N, H, W, C]);
+  if (rows.some((p) => p.taps.length === 0) || cols.some((p) => p.taps.length === 0)) mem.view(dx).fill(0);
+  for (const pr of rows) {
+    for (const pc of cols) {
+      const JH = pr.taps.length, JW = pc.taps.length;
+      if (JH === 0 || JW === 0) continue; // stays zero
+      // f[th,tw,co,c] = w[taps_h[th], taps_w[tw], c, co]
+      const f = mem.alloc([JH, JW, CO, C]);
+      {
+        const w = mem.view(filter), fv = mem.view(f);
+        let j = 0;
+        for (const kh of pr.taps) {
+          for (const kw of pc.taps) {
+            const base = (kh * KW + kw) * C * CO;
+            for (let co = 0; co < CO; co++) {
+              for (let c = 0; c < C; c++) fv[j++] = w[base + c * CO + co];
+            }
+          }
+        }
+      }
+      let out: Info;
+      try {
+        out = mem.run("Conv2D", { x: dy, filter: f }, {
+          strides: [1, 1],
+          pad: [[0, 0], [pr.before, pr.after], [pc.before, pc.after], [0, 0]],
+          dataFormat: "NHWC",
+          dilations: [1, 1],
+          dimRoundingMode: undefined,
+        });
+      } finally {
+        mem.free(f);
+      }
+      const MH = pr.count + pr.extra, MW = pc.count + pc.extra;
+      if (out.shape[1] !== MH || out.shape[2] !== MW) {
+        mem.free(out, dx);
+        throw new Error(`Conv2DBackpropInput: phase conv gave ${out.shape}, expected [${N},${MH},${MW},${C}]`);
+      }
+      // Interleave: dx[n, first_h + sh*i, first_w + sw*j, :] = out[n, i, j, :]
+      const o = mem.view(out), d = mem.view(dx);
+      for (let n = 0; n < N; n++) {
+        for (let i = 0; i < pr.count; i++) {
+          let src = ((n * MH + i) * MW) * C;
+          let dst = ((n * H + pr.first + sh * i) * W + pc.first) * C;
+          const step = sw * C;
+          for (let j = 0; j < pc.count; j++, src += C, dst += step) {
+            for (let c = 0; c < C; c++) d[dst + c] = o[src + c];
+          }
+        }
+      }
+      mem.free(out);
+    }
+  }
+  return dx;
+}
+
+/** Input gradient as one Conv2D over the zero-inserted dy (any stride). */
+function dilatedInputGrad(mem: Mem, dy: Info, filter: Info, a: InputGradAttrs): Info | null {
   const g = geometry(a.inputShape, filter.shape, a);
   const { N, H, W, C, OH, OW, CO, KH, KW, sh, sw, pt, pl } = g;
   if (dy.shape[1] !== OH || dy.shape[2] !== OW || dy.shape[3] !== CO || dy.shape[0] !== N) {

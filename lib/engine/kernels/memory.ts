@@ -63,6 +63,23 @@ export class Mem {
 }
 
 /**
+ * (A, M, B) -> (B, M, A), e.g. NHWC -> CHWN with M = H*W. Loops m outermost so
+ * each step transposes one A x B tile that stays in L1 cache; output order
+ * instead would stream through the whole source once per b (several times
+ * slower once the tensor outgrows the cache).
+ */
+export function swapOuterInner(src: Float32Array, A: number, M: number, B: number, dst: Float32Array): void {
+  const sa = M * B, db = M * A;
+  for (let m = 0; m < M; m++) {
+    const s0 = m * B, d0 = m * A;
+    for (let b = 0; b < B; b++) {
+      let k = s0 + b, j = d0 + b * db;
+      for (let a = 0; a < A; a++, k += sa) dst[j++] = src[k];
+    }
+  }
+}
+
+/**
  * 4-D transpose in plain JS: out[i0,i1,i2,i3] = x[idx with perm].
  * V8 runs this at about 1 ns/element, several times faster than the stock
  * wasm Transpose kernel for the shapes conv gradients need.
