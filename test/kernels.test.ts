@@ -1,7 +1,8 @@
 // The extra conv-gradient kernels (lib/engine/kernels) against tfjs's stock
 // cpu kernels, for both wasm input-gradient strategies (per-phase convs, the
-// default, and GDL_CONV_INPUT_GRAD=dilate). Tolerance: max |ours - stock| <= 1e-5 * max |stock| per tensor
-// (float32; observed errors are around 1e-7 relative).
+// default, and zero-inserted dy, GDL_CONV_INPUT_GRAD=dilate).
+// Tolerance: max |ours - stock| <= 1e-5 * max |stock| per tensor (float32;
+// observed errors are around 1e-7 relative).
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/engine/backend";
@@ -112,11 +113,18 @@ beforeAll(async () => {
 });
 
 describe("wasm conv kernels match stock cpu", () => {
-  for (const c of CASES) {
-    it(name(c), async () => {
-      await tf.setBackend("wasm");
-      expectClose(quantities(c), refs.get(c)!, `wasm ${name(c)}`);
-    });
+  for (const strategy of ["phases", "dilate"]) {
+    for (const c of CASES) {
+      it(`${strategy}: ${name(c)}`, async () => {
+        await tf.setBackend("wasm");
+        if (strategy === "dilate") process.env.GDL_CONV_INPUT_GRAD = "dilate";
+        try {
+          expectClose(quantities(c), refs.get(c)!, `wasm ${strategy} ${name(c)}`);
+        } finally {
+          delete process.env.GDL_CONV_INPUT_GRAD;
+        }
+      });
+    }
   }
 });
 
