@@ -3,10 +3,10 @@
 // plain-array input:
 //   scatterHtml  - static Observable Plot SVG (small, shows everywhere)
 //   plotlyScatterHtml - interactive Plotly, hover shows label and index
-import * as fs from "fs";
 import { encode } from "fast-png";
 import { show } from "../display";
 import { Plot, renderPlot } from "./observable";
+import { plotlyBundleOnce, WHEN_PLOTLY_JS } from "./plotly";
 
 export interface ScatterData {
   x: ArrayLike<number>;
@@ -210,35 +210,8 @@ export function showScatter(data: ScatterData, opts: ScatterOptions = {}): void 
 
 // ---- Plotly (interactive) ----------------------------------------------------
 
-const BUNDLE_FLAG = "__gdlPlotlyBundleEmitted";
-let bundleCache: string | null = null;
-
-/** The Plotly bundle as a <script> (about 4.8 MB), read from plotly.js-dist-min: no CDN. */
-export function plotlyBundleScript(): string {
-  if (!bundleCache) {
-    const js = fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");
-    // Hide CommonJS/AMD globals some front ends define, so the bundle sets window.Plotly.
-    bundleCache = `<script>(function(){var module=undefined,exports=undefined,define=undefined;\n${js.replace(/<\/script/gi, "<\\/script")}\n}).call(window);</script>`;
-  }
-  return bundleCache;
-}
-
-/**
- * The bundle the first time it is asked for in this kernel process, "" after
- * that: every Plotly output of a notebook run needs it once, in an earlier
- * output. (Kept on globalThis so re-importing this module does not reset it.)
- */
-export function plotlyBundleOnce(): string {
-  const g = globalThis as Record<string, unknown>;
-  if (g[BUNDLE_FLAG]) return "";
-  g[BUNDLE_FLAG] = true;
-  return plotlyBundleScript();
-}
-
-/** Forget that the bundle was emitted (e.g. after clearing the output that held it). */
-export function resetPlotlyBundle(): void {
-  delete (globalThis as Record<string, unknown>)[BUNDLE_FLAG];
-}
+// The bundle is inlined once per kernel process by lib/plot/plotly (shared with the latent explorer).
+export { plotlyBundleOnce, resetPlotlyBundle } from "./plotly";
 
 let plotCounter = 0;
 
@@ -301,11 +274,11 @@ export function plotlyScatterHtml(data: ScatterData, opts: ScatterOptions = {}):
   const fig = plotlyFigure(data, opts);
   const id = `gdl-plotly-${process.pid}-${Date.now()}-${plotCounter++}`;
   const json = JSON.stringify(fig).replace(/</g, "\\u003c"); // no "</script>" inside the script
-  // Wait for the bundle (it may still be parsing when this output renders).
+  // Wait for the bundle (it may still be unpacking when this output renders).
   const draw =
-    `(function draw(tries){var el=document.getElementById(${JSON.stringify(id)});` +
-    `if(window.Plotly&&el){var f=${json};window.Plotly.newPlot(el,f.data,f.layout,{responsive:true,displaylogo:false});}` +
-    `else if(tries<200){setTimeout(function(){draw(tries+1)},50);}})(0);`;
+    `(function(){${WHEN_PLOTLY_JS}var el=document.getElementById(${JSON.stringify(id)});` +
+    `gdlWhenPlotly(function(Plotly){var f=${json};Plotly.newPlot(el,f.data,f.layout,{responsive:true,displaylogo:false});},` +
+    `function(msg){el.textContent=msg;});})();`;
   return `${plotlyBundleOnce()}<div id="${id}" style="width:${fig.layout.width}px;height:${fig.layout.height}px"></div><script>${draw}</script>`;
 }
 
