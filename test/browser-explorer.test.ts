@@ -258,6 +258,22 @@ describe("latent explorer in a real browser", () => {
     // The classic Notebook page logs its own errors (e.g. Debian's missing widgets nbextension);
     // none may come from our outputs: no uncaught exception, no message about Plotly or the explorer.
     expect(errors.filter((e) => e.startsWith("pageerror") || /gdl|plotly|latent explorer/i.test(e.replace(/ @ \S+$/, "")))).toEqual([]);
+
+    // An UNtrusted copy (any edit invalidates the signature): scripts do not run, so the output
+    // must show its static fallback - the note and the decoded-grid picture - not an empty box.
+    const nb = JSON.parse(fs.readFileSync(path.join(out, `${NB}.ipynb`), "utf8"));
+    nb.metadata.edited_by_test = true;
+    fs.writeFileSync(path.join(out, "untrusted.ipynb"), JSON.stringify(nb));
+    await page.goto(`${base}/notebooks/untrusted.ipynb?token=${token}`);
+    await expect.poll(() => page.locator(".gdl-ex-msg").count(), { timeout: 60_000 }).toBe(2);
+    const first = page.locator(".gdl-ex-msg").first();
+    expect(await first.isVisible()).toBe(true);
+    expect(await first.textContent()).toMatch(/needs JavaScript.*trust the notebook/i);
+    const grid = page.locator("img.gdl-ex-grid").first();
+    await expect.poll(() => grid.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth), { timeout: 10_000 }).toBeGreaterThan(100);
+    expect(await grid.isVisible()).toBe(true);
+    expect(await page.locator(".gdl-explorer .scatterlayer").count()).toBe(0);
+    await page.locator(".gdl-explorer").first().screenshot({ path: path.join(shots, "explorer-untrusted-fallback.png") });
     await page.close();
   }, 180_000);
 });
