@@ -11,6 +11,8 @@
 //  - no execute_input, execution_count ignored silent/store_history.
 //  - kernel_info_reply/shutdown_reply lacked `status`, comm_info_reply had the
 //    wrong msg_type, history_request went unanswered, aborted replies said "abort".
+//  - tracebacks pointed into compiled JS ("evalmachine.<anonymous>:9:22"):
+//    frames now give the cell's (or lib/*.ts file's) TypeScript line:column.
 //  - SIGINT only stopped *waiting* for an async cell; the cell kept running.
 //    Now the interrupted cell's timers never fire again, so an awaiting loop
 //    stops at its next timer/setImmediate.
@@ -95,7 +97,7 @@ function patchExecutor(executorMod) {
       const { logs, errors } = state.capture;
       state.capture = null;
       rememberCell(ctx, state.converted);
-      if (crash !== undefined) return { error: formatThrown(crash, src) };
+      if (crash !== undefined) return { error: formatThrown(crash) };
       if (ok) {
         // `//@module` cells report diagnostics but still succeed: keep them on stderr.
         for (const a of errors) con.error(...a);
@@ -104,7 +106,7 @@ function patchExecutor(executorMod) {
       const diags = state.converted && state.converted.diagnostics;
       if (diags && diags.length) return { error: formatDiagnostics(diags, src) };
       const thrown = errors.find((a) => a.length === 1);
-      if (thrown) return { error: formatThrown(thrown[0], src, ctx) };
+      if (thrown) return { error: formatThrown(thrown[0], ctx) };
       return { error: { ename: "Error", evalue: "execution failed", traceback: errors.map((a) => util.format(...a)) } };
     };
     return ex;
@@ -146,7 +148,7 @@ function isInterrupt(e, ctx) {
     (ctx && ctx.interrupted);
 }
 
-function formatThrown(e, src, ctx) {
+function formatThrown(e, ctx) {
   if (isInterrupt(e, ctx)) {
     return { ename: "KeyboardInterrupt", evalue: "execution interrupted (SIGINT)", traceback: ["KeyboardInterrupt: execution interrupted (SIGINT)"] };
   }
@@ -158,7 +160,7 @@ function formatThrown(e, src, ctx) {
   const ename = errorName(e);
   const evalue = String(e.message ?? "");
   const traceback = [];
-  collectStack(e, traceback, src, 0);
+  collectStack(e, traceback, 0);
   return { ename, evalue, traceback };
 }
 
@@ -168,7 +170,7 @@ function errorName(e) {
   return (e.name && e.name !== "Error") ? String(e.name) : (ctor || "Error");
 }
 
-function collectStack(e, out, src, depth) {
+function collectStack(e, out, depth) {
   const stack = typeof e.stack === "string" ? e.stack : `${errorName(e)}: ${e.message}`;
   let lines = stack.split("\n");
   // vm prefixes "file:line / source / ^^^ / (blank)" to errors it sees thrown; drop it.
@@ -186,7 +188,7 @@ function collectStack(e, out, src, depth) {
   }
   if (e.cause !== undefined && depth < 3) {
     out.push("Caused by:");
-    if (e.cause instanceof Error) collectStack(e.cause, out, src, depth + 1);
+    if (e.cause instanceof Error) collectStack(e.cause, out, depth + 1);
     else out.push(`  ${util.inspect(e.cause)}`);
   }
 }
@@ -479,7 +481,7 @@ function patchHandler(jupyter, tslabUtil, versions) {
         return e.reply;
       }
       if (e instanceof tslabUtil.TaskCanceledError) return { status: "aborted" };
-      const error = formatThrown(e, "");
+      const error = formatThrown(e);
       publish("error", error);
       return { status: "error", execution_count: this.execCount, ...error };
     }
