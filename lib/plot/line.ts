@@ -16,7 +16,7 @@ export interface ChartOptions {
   width?: number;
   height?: number;
   yDomain?: [number, number];
-  /** Labelled vertical reference lines. */
+  /** Labelled vertical reference lines (label to the left of the line). */
   xRules?: readonly { x: number; label: string }[];
 }
 
@@ -24,7 +24,7 @@ function ruleMarks(opts: ChartOptions): Plot.Markish[] {
   const rules = opts.xRules ?? [];
   return [
     Plot.ruleX(rules, { x: "x", stroke: "#888", strokeDasharray: "4,3" }),
-    Plot.text(rules, { x: "x", text: "label", frameAnchor: "top", dy: 4, dx: 4, textAnchor: "start" }),
+    Plot.text(rules, { x: "x", text: "label", frameAnchor: "top", dy: 4, dx: -4, textAnchor: "end" }),
   ];
 }
 

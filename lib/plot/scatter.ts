@@ -163,7 +163,7 @@ export function scatterHtml(data: ScatterData, opts: ScatterOptions = {}): strin
       img.setAttribute("width", String(xb - xa));
       img.setAttribute("height", String(yb - ya));
       img.setAttribute("preserveAspectRatio", "none");
-      img.setAttribute("opacity", "0.55");
+      img.setAttribute("opacity", "0.45");
       img.setAttribute("href", href);
       img.setAttribute("aria-label", "background");
       return img as unknown as SVGElement;

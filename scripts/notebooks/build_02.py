@@ -80,7 +80,7 @@ const ll = edges.map((x1) => P.boxLogLikelihood(X, { ...mle, x1 }));
 const rightmost = Math.max(...X.map((p) => p[0]));
 showLineChart([{ x: edges, y: ll.map((v) => (Number.isFinite(v) ? v : NaN)), label: "log-likelihood" }],
   { title: "Moving the right edge of the box", xLabel: "x1 (right edge)", yLabel: "log-likelihood (blank = -Infinity)",
-    xRules: [{ x: rightmost, label: "← -Infinity: rightmost point cut off" }] });"""),
+    xRules: [{ x: rightmost, label: "-Infinity here: the box cuts off the rightmost point" }] });"""),
     md(r"""Now use the fitted model as a generative model: sample new points uniformly from the MLE box and
 draw them over the data. And, for once, reveal $p_{\text{data}}$: the grey background is the land the
 real rule samples from."""),

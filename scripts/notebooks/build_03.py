@@ -75,10 +75,10 @@ const mapImages = tf.tensor4d(Float32Array.from([...maps[0], ...maps[1]], (r) =>
 showImages(mapImages, { cols: 2, scale: 5, labels: ["real images", "model samples"] });
 console.log(`mean correlation of horizontal neighbours: real ${P.neighbourCorrelation(realBinary).toFixed(3)}, model samples ${P.neighbourCorrelation(modelSamples).toFixed(3)}`);
 tf.dispose([realBinary, modelSamples, mapImages]);"""),
-    md(r"""Real pixels move together — a whole region around the centre correlates with it, and the regions
-that are on for trousers but off for shirts show up as darker patches. In the model's samples the
-centre pixel correlates only with itself: the neighbour correlation is about 0 because the model
-*assumes* independence. A good generative model must learn these dependencies: that is what the
+    md(r"""Real pixels move together: a large region around the centre is light — when the centre pixel is
+on, those pixels tend to be on as well — strongest along the vertical band that trousers, dresses and
+tops share. In the model's samples the centre pixel correlates only with itself (the single white
+dot), and the neighbour correlation is about 0, because the model *assumes* independence. A good generative model must learn these dependencies: that is what the
 networks of later chapters do.
 
 ## Challenge 2: the sample space is enormous
