@@ -104,7 +104,7 @@ beforeAll(async () => {
   process.env.GDL_BACKEND = "wasm";
   const info = await initBackend({ quiet: true });
   expect(info.name).toBe("wasm");
-  expect(info.extraKernels).toEqual(expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput"]));
+  expect(info.extraKernels).toEqual(expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Sum"]));
   // References from the stock cpu kernels (cpu's replacements are installed later).
   await tf.setBackend("cpu");
   expect(stockKernel("Conv2DBackpropFilter", "cpu")).toBeUndefined();
@@ -138,6 +138,33 @@ describe("cpu Conv2DBackpropFilter replacement matches stock cpu", () => {
     it(name(c), async () => {
       await tf.setBackend("cpu");
       expectClose(quantities(c), refs.get(c)!, `cpu ${name(c)}`);
+    });
+  }
+});
+
+describe("wasm Sum over leading axes (conv bias gradients) matches stock cpu", () => {
+  const cases: { shape: number[]; axis: number | number[]; keepDims?: boolean }[] = [
+    { shape: [7, 5, 6, 3], axis: [0, 1, 2] },
+    { shape: [7, 5, 6, 3], axis: [2, 0, 1], keepDims: true },
+    { shape: [9, 4], axis: 0 },
+    { shape: [3, 4, 5], axis: [0, 1] },
+    { shape: [3, 4, 5], axis: [1, 2] }, // not leading: stock kernel
+    { shape: [3, 4, 5], axis: [0, 1, 2] }, // all axes: stock kernel
+    { shape: [200, 8, 8, 16], axis: [0, 1, 2] },
+  ];
+  for (const c of cases) {
+    it(`shape ${c.shape} axis ${c.axis}${c.keepDims ? " keepDims" : ""}`, async () => {
+      const make = () => tf.randomNormal(c.shape, 0, 1, "float32", c.shape.length * 13 + c.shape[0]);
+      await tf.setBackend("cpu");
+      const ref = tf.tidy(() => tf.sum(make(), c.axis, c.keepDims));
+      const refShape = ref.shape, refVals = ref.dataSync() as Float32Array;
+      ref.dispose();
+      await tf.setBackend("wasm");
+      expect(tf.backend().constructor.name).not.toBe("MathBackendCPU");
+      const got = tf.tidy(() => tf.sum(make(), c.axis, c.keepDims));
+      expect(got.shape).toEqual(refShape);
+      expect(relErr(got.dataSync() as Float32Array, refVals)).toBeLessThanOrEqual(REL_TOL);
+      got.dispose();
     });
   }
 });
