@@ -49,7 +49,9 @@ describe("data-parallel training (2 workers)", () => {
     const x = bars(200);
     const o = { epochs: 2, batchSize: 50, learningRate: 1e-2, seed: 11, progress: false as const, validation: x };
     const h1 = await train(a, x, { ...o, workers: 1 });
+    const n0 = tf.memory().numTensors;
     const h2 = await train(b, x, { ...o, workers: 2 });
+    expect(tf.memory().numTensors).toBe(n0); // no tensors left behind on the main thread
     expect(h2.workers).toBe(2);
     expect(h2.parallel!.replicasIdentical).toBe(true);
     expect(h2.parallel!.computeMs.length).toBe(2);

@@ -61,9 +61,12 @@ describe("saveWeights / loadWeights", () => {
     const a = buildAutoencoder(small);
     const dir = path.join(tmp, "atomic");
     await saveWeights(a, dir);
+    fs.writeFileSync(path.join(dir, "README.md"), "notes");
     const b = buildAutoencoder(small);
     await saveWeights(b, dir);
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith("atomic"))).toEqual(["atomic"]);
+    expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toBe("notes");
+    expect(fs.readdirSync(dir).sort()).toEqual(["README.md", "decoder", "encoder", "task.json"]);
     const c = buildAutoencoder(small);
     await loadWeights(c, dir);
     const wb = b.encoder.getWeights()[0].dataSync();

@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as os from "os";
 import { asTask, Batch, ModelLoss, Task, trainableVariables } from "./task";
 import { ProgressMode, ProgressState, TrainingProgress } from "./progress";
-import { createParallelEngine, ParallelStats } from "../engine/parallel";
+import { createParallelEngine, ParallelStats } from "../engine/parallel/index";
 
 export type DataLike = tf.Tensor | { x: tf.Tensor; y?: tf.Tensor };
 

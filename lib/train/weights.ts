@@ -55,8 +55,9 @@ async function artifactsOf(model: tf.LayersModel): Promise<{ json: ModelJson; bi
 
 /**
  * Save `model`'s weights (and topology) to `dir`: model.json + weights.bin, one
- * subfolder per model for a task (e.g. dir/encoder, dir/decoder). Atomic:
- * a crash leaves the previous save intact. Returns the absolute folder.
+ * subfolder per model for a task (e.g. dir/encoder, dir/decoder), plus task.json.
+ * Atomic: a crash leaves the previous save intact; other files already in the
+ * folder (README.md, training.json) are kept. Returns the absolute folder.
  */
 export async function saveWeights(model: Saveable, dir: string): Promise<string> {
   const target = weightsDir(dir);
@@ -78,6 +79,10 @@ export async function saveWeights(model: Saveable, dir: string): Promise<string>
     }
     let old: string | null = null;
     if (fs.existsSync(target)) {
+      // Keep what else lives in the folder (README.md, training.json...): only the models are replaced.
+      for (const f of fs.readdirSync(target)) {
+        if (!fs.existsSync(path.join(tmp, f))) fs.cpSync(path.join(target, f), path.join(tmp, f), { recursive: true });
+      }
       old = `${target}.old-${process.pid}-${Date.now()}`;
       fs.renameSync(target, old);
     }

@@ -27,6 +27,8 @@ export interface ParallelOptions {
 
 /** Timing of the last epoch, per worker (ms): compute (forward+backward) vs exchange (barrier wait + sum). */
 export interface ParallelStats {
+  /** Steps in the last epoch (exchangeMs / steps = ms per gradient exchange). */
+  steps: number;
   computeMs: number[];
   exchangeMs: number[];
   heapMB: number[];
@@ -50,6 +52,8 @@ function tensorData(ts: tf.Tensor[]): TensorData[] {
 }
 
 const ENTRY = path.join(__dirname, "worker-entry.js");
+/** After an interrupt, how long workers get to finish their current step. */
+export const STOP_GRACE_MS = 60_000;
 
 export class WorkerError extends Error {
   constructor(message: string, readonly workerStack: string) {
@@ -61,7 +65,7 @@ export class WorkerError extends Error {
 
 class ParallelEngine implements Engine {
   readonly workers: number;
-  stats: ParallelStats = { computeMs: [], exchangeMs: [], heapMB: [], replicasIdentical: true };
+  stats: ParallelStats = { steps: 0, computeMs: [], exchangeMs: [], heapMB: [], replicasIdentical: true };
   private pool: Worker[] = [];
   private ctrl: Int32Array;
   private perm: Int32Array;
@@ -166,7 +170,16 @@ class ParallelEngine implements Engine {
   async runEpoch(run: EpochRun): Promise<EpochOutcome> {
     this.perm.set(run.perm);
     Atomics.store(this.ctrl, STOP_REQ, 0);
-    const poll = setInterval(() => { if (run.shouldStop()) Atomics.store(this.ctrl, STOP_REQ, 1); }, 20);
+    // Workers stop at their next step boundary; one that never gets there (stuck) is terminated.
+    let stopSeen = 0;
+    const poll = setInterval(() => {
+      if (!run.shouldStop()) return;
+      Atomics.store(this.ctrl, STOP_REQ, 1);
+      stopSeen ||= Date.now();
+      if (Date.now() - stopSeen > STOP_GRACE_MS) {
+        this.fail(new Error(`data-parallel workers did not stop within ${STOP_GRACE_MS / 1000} s of the interrupt and were terminated; the model keeps the weights of the last finished epoch.`));
+      }
+    }, 20);
     this.listeners.set("step", (m) => {
       const s = m as Extract<FromWorker, { type: "step" }>;
       run.onStep({ images: s.images, values: s.values });
@@ -178,6 +191,8 @@ class ParallelEngine implements Engine {
       const res = (await ends) as Extract<FromWorker, { type: "epochEnd" }>[];
       this.stats.computeMs = res.map((r) => r.computeMs);
       this.stats.exchangeMs = res.map((r) => r.exchangeMs);
+      this.stats.heapMB = res.map((r) => r.heapMB);
+      this.stats.steps = res[0].steps;
       const hashes = new Set(res.map((r) => r.hash));
       this.stats.replicasIdentical = hashes.size === 1;
       if (hashes.size !== 1) {

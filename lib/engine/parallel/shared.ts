@@ -95,6 +95,6 @@ export type ToWorker =
 export type FromWorker =
   | { type: "ready"; rank: number; params: number; heapMB: number }
   | { type: "step"; rank: number; step: number; images: number; values: Record<string, number> }
-  | { type: "epochEnd"; rank: number; outcome: { status: "ok" } | { status: "nan"; step: number; values: Record<string, number> } | { status: "interrupted"; step: number }; hash: string; weights: TensorData[] | null; exchangeMs: number; computeMs: number }
+  | { type: "epochEnd"; rank: number; outcome: { status: "ok" } | { status: "nan"; step: number; values: Record<string, number> } | { status: "interrupted"; step: number }; hash: string; weights: TensorData[] | null; exchangeMs: number; computeMs: number; heapMB: number; steps: number }
   | { type: "finished"; rank: number; optimizerState: TensorData[] | null }
   | { type: "error"; rank: number; message: string; stack: string };

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
 
   const runEpoch = async (m: Extract<ToWorker, { type: "epoch" }>) => {
     const steps = stepsPerEpoch(m.n, init.batchSize);
+    let done = 0;
     let outcome: Extract<FromWorker, { type: "epochEnd" }>["outcome"] = { status: "ok" };
     for (let b = 0; b < steps; b++) {
       const step = m.stepStart + b;
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
         vars.forEach((v, i) => { map[v.name] = tf.tensor(acc.subarray(offsets[i], offsets[i] + sizes[i]), v.shape); });
         optimizer.applyGradients(map);
       });
+      done++;
       if (rank === 0) post({ type: "step", rank, step: b, images: nb, values });
       if (Atomics.load(ctrl, STOP_DECISION)) {
         outcome = { status: "interrupted", step: b + 1 };
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
     if (rank === 0) {
       weights = allWeights(task).map((t, i) => ({ name: String(i), shape: t.shape, dtype: t.dtype, data: t.dataSync().slice() as Float32Array }));
     }
-    post({ type: "epochEnd", rank, outcome, hash, weights, exchangeMs, computeMs }, weights ? weights.map((w) => w.data.buffer as ArrayBuffer) : []);
+    post({ type: "epochEnd", rank, outcome, hash, weights, exchangeMs, computeMs, heapMB: heapMB(), steps: done }, weights ? weights.map((w) => w.data.buffer as ArrayBuffer) : []);
     exchangeMs = 0;
     computeMs = 0;
   };
@@ -167,8 +169,13 @@ async function main(): Promise<void> {
       }
     }).catch(fail);
   });
-  const mem = (tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap ?? 0;
-  post({ type: "ready", rank, params: P, heapMB: Math.round(mem / 2 ** 20) });
+  post({ type: "ready", rank, params: P, heapMB: heapMB() });
+}
+
+/** Size of this worker's wasm heap (0 on the cpu backend). */
+function heapMB(): number {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return Math.round((b.wasm?.HEAPU8?.length ?? 0) / 2 ** 20);
 }
 
 function fail(e: unknown): void {
