@@ -144,7 +144,10 @@ describe("latentExplorerHtml", () => {
     expect(info.points).toBe(20);
     const D = dataFromHtml(html);
     const sel = subsampleIndices(40, 20);
-    const sheet = spriteFromHtml(html, "gdl-ex-points");
+    expect(html).not.toContain("gdl-ex-points"); // built by the script: untrusted views show only the grid
+    const body = html.replace(/<script>[\s\S]*?<\/script>/g, "");
+    expect(body.split("<div").length).toBe(body.split("</div>").length); // balanced: cannot close the host page's divs
+    const sheet = decodePng(Buffer.from(D.pointsSrc.replace(/^data:image\/png;base64,/, ""), "base64"));
     const all = imgs.dataSync();
     expect(D.traces.map((t: { name: string }) => t.name)).toEqual(["a", "b", "c"]);
     let seen = 0;

@@ -223,6 +223,8 @@ export function latentExplorerHtml(o: ExplorerOptions): { html: string; info: Ex
     ps: { tileW: pointSprite.tileW, tileH: pointSprite.tileH, cols: pointSprite.cols },
     pointKind: o.pointImages ? "input image" : "decoded at the point",
     lifted: !!o.lift,
+    panel,
+    pointsSrc: `data:image/png;base64,${pointSprite.base64}`,
     layout: { width, height, xLabel: o.xLabel ?? (o.lift ? "plane axis 1" : "z[0]"), yLabel: o.yLabel ?? (o.lift ? "plane axis 2" : "z[1]") },
   };
   const json = JSON.stringify(data).replace(/</g, "\\u003c");
@@ -237,14 +239,8 @@ export function latentExplorerHtml(o: ExplorerOptions): { html: string; info: Ex
     `<div style="width:${width}px">` +
     (o.title ? `<div style="font-size:15px;font-weight:bold;padding:2px 0 0 60px">${escapeHtml(o.title)}</div>` : "") +
     `<div class="gdl-ex-msg" style="padding:4px 0">${note}</div>` +
-    `<img class="gdl-ex-grid" alt="decoded latent grid" style="width:${Math.min(width, height)}px;image-rendering:pixelated" src="data:image/png;base64,${gridSprite.base64}">` +
-    `<div class="gdl-ex-plot" style="width:${width}px;height:${height}px;display:none"></div></div>` +
-    `<div class="gdl-ex-panel" style="width:${panel}px;display:none;padding-top:40px">` +
-    `<canvas width="${panel}" height="${panel}" style="width:${panel}px;height:${panel}px;border:1px solid #ccc;image-rendering:pixelated"></canvas>` +
-    `<div class="gdl-ex-caption" style="min-height:3em;padding-top:4px"></div>` +
-    `<div style="color:#777;padding-top:6px">Hover or click anywhere: the image decoded there. Legend: click to hide a class, double-click to isolate it.</div></div>` +
-    `<img class="gdl-ex-points" alt="" style="display:none" src="data:image/png;base64,${pointSprite.base64}">` +
-    `</div>` +
+    `<img class="gdl-ex-grid" alt="decoded latent grid" width="${Math.min(width, height)}" style="image-rendering:pixelated" src="data:image/png;base64,${gridSprite.base64}">` +
+    `</div></div>` +
     `<script>(function(){var s=document.currentScript,root=s&&s.previousElementSibling;` +
     `if(!root||root.id!==${JSON.stringify(id)})root=document.getElementById(${JSON.stringify(id)});if(!root)return;` +
     `${WHEN_PLOTLY_JS}${GRID_LOOKUP_JS}${EXPLORER_RUNTIME_JS}gdlExplorer(root,${json});})();</script>`;
@@ -275,9 +271,20 @@ export function latentExplorer(o: ExplorerOptions): ExplorerInfo {
  */
 export const EXPLORER_RUNTIME_JS = `
 function gdlExplorer(root,D){
-  var msg=root.querySelector('.gdl-ex-msg'),gridImg=root.querySelector('.gdl-ex-grid'),ptsImg=root.querySelector('.gdl-ex-points');
-  var plot=root.querySelector('.gdl-ex-plot'),panel=root.querySelector('.gdl-ex-panel');
-  var canvas=root.querySelector('canvas'),cap=root.querySelector('.gdl-ex-caption'),ctx=canvas.getContext('2d');
+  // Only the note and the grid picture are static HTML (what an untrusted notebook shows);
+  // the plot and the image panel are built here.
+  var msg=root.querySelector('.gdl-ex-msg'),gridImg=root.querySelector('.gdl-ex-grid'),ptsImg=new Image();
+  ptsImg.src=D.pointsSrc;
+  var plot=document.createElement('div');plot.className='gdl-ex-plot';
+  plot.style.cssText='display:none;width:'+D.layout.width+'px;height:'+D.layout.height+'px';
+  gridImg.parentNode.appendChild(plot);
+  var panel=document.createElement('div');panel.className='gdl-ex-panel';
+  panel.style.cssText='display:none;padding-top:40px;width:'+D.panel+'px';
+  panel.innerHTML='<canvas width="'+D.panel+'" height="'+D.panel+'" style="border:1px solid #ccc;image-rendering:pixelated"></canvas>'+
+    '<div class="gdl-ex-caption" style="min-height:3em;padding-top:4px"></div>'+
+    '<div style="color:#777;padding-top:6px">Hover or click anywhere: the image decoded there. Legend: click to hide a class, double-click to isolate it.</div>';
+  root.appendChild(panel);
+  var canvas=panel.querySelector('canvas'),cap=panel.querySelector('.gdl-ex-caption'),ctx=canvas.getContext('2d');
   var f=function(v){return (Math.round(v*100)/100).toFixed(2);};
   function draw(img,sp,k){
     ctx.imageSmoothingEnabled=false;ctx.fillStyle='#fff';ctx.fillRect(0,0,canvas.width,canvas.height);
