@@ -176,7 +176,8 @@ export function scatterHtml(data: ScatterData, opts: ScatterOptions = {}): strin
       x: "x", y: "y", r,
       fill: labelled ? "label" : "steelblue",
       fillOpacity: opts.opacity ?? (rows.length > 1000 ? 0.6 : 0.85),
-      title: (d: Row) => `${d.label ? d.label + " " : ""}#${d.index}`,
+      // Native hover tooltips; skipped for big sets, where they would bloat the SVG (use the Plotly version).
+      title: rows.length <= 3000 ? (d: Row) => `${d.label ? d.label + " " : ""}#${d.index}` : undefined,
     }),
   );
   for (const b of opts.boxes ?? []) {
