@@ -94,7 +94,7 @@ them: two kinds of shoe, each described by two features, height (cm) and weight 
     code(r"""const shoes = P.shoeMeasurements(pick(400, 200), new P.Rng(7));
 const xs = (pts: number[][]) => pts.map((p) => p[0]);
 const ys = (pts: number[][]) => pts.map((p) => p[1]);
-const axes = { xLabel: "height (cm)", yLabel: "weight (kg)" };
+const axes = { xLabel: "height (cm)", yLabel: "weight (kg)", xDomain: [4, 24] as [number, number], yDomain: [0.1, 0.75] as [number, number] };
 showScatter({ x: xs(shoes.points), y: ys(shoes.points), label: shoes.labels, classNames: shoes.classNames },
   { title: "Training data: two kinds of shoe", ...axes });"""),
     md(r"""### A discriminative model: $p(y \mid x)$
@@ -108,9 +108,9 @@ const hits = clf.predict(shoes.points).filter((p, i) => (p > 0.5 ? 1 : 0) === sh
 console.log(`w = [${clf.weights.map((w) => w.toFixed(2)).join(", ")}], b = ${clf.bias.toFixed(2)}; training accuracy ${(100 * hits / shoes.labels.length).toFixed(1)}%`);
 showScatter({ x: xs(shoes.points), y: ys(shoes.points), label: shoes.labels, classNames: shoes.classNames },
   { title: "Discriminative model", ...axes, background: { fn: (h, w) => clf.predict([[h, w]])[0], label: "p(Ankle boot | x)" } });"""),
-    md(r"""The classifier does its job, but look at what it *doesn't* know. The background is just as
-confidently red in corners where no shoe has ever been — it says nothing about which observations
-are plausible. And there is no way to sample a new shoe from it: $p(y \mid x)$ needs an $x$ to start
+    md(r"""The classifier does its job, but look at what it *doesn't* know. The background is just as dark
+(certain: ankle boot) in the top-right corner, where no shoe has ever been, as among the real boots,
+and certain of "sneaker" at the bottom left — it says nothing about which observations are plausible. And there is no way to sample a new shoe from it: $p(y \mid x)$ needs an $x$ to start
 from.
 
 ### A generative model: $p(x)$
