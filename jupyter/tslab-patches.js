@@ -74,8 +74,20 @@ function patchExecutor(executorMod) {
       error: (...a) => (state.capture ? state.capture.errors.push(a) : con.error(...a)),
     };
     const ex = original.call(this, rootDir, recordConversions(convs, state), capturing);
+    // tslab's SIGINT listener and our interrupt_request call ex.interrupt().
+    const stopWaiting = ex.interrupt; // rejects the promise execute() is racing against
+    ex.interrupt = () => {
+      const ctx = runningCell;
+      if (!ctx) return stopWaiting();
+      // Code that handles SIGINT itself (lib/train stops between two steps and
+      // cleans up) gets the first interrupt to itself; a second one is forced.
+      const own = process.listeners("SIGINT").some((l) => !ctx.sigintListeners.has(l));
+      if (ctx.sigints++ === 0 && own) return;
+      ctx.interrupted = true;
+      stopWaiting();
+    };
     ex.runCell = async (src, count) => {
-      const ctx = { count, id: ++cellSeq, src, interrupted: false };
+      const ctx = { count, id: ++cellSeq, src, interrupted: false, sigints: 0, sigintListeners: new Set(process.listeners("SIGINT")) };
       state.capture = { logs: [], errors: [] };
       state.converted = null;
       runningCell = ctx;
@@ -610,7 +622,6 @@ function patchServer(jupyter) {
         reply.content = this.handler.handleHistory(msg.content);
       } else {
         reply.header.msg_type = "interrupt_reply";
-        interruptRunningCell();
         this.handler.executor.interrupt();
         reply.content = { status: "ok" };
       }
@@ -634,26 +645,40 @@ function peekMsgType(frames) {
 // Interrupts. tslab already (a) runs cell code with vm's breakOnSigint, which
 // stops synchronous code, and (b) on SIGINT stops *awaiting* an async cell.
 // The cell itself kept running, though. Every cell now runs in its own async
-// context; on SIGINT that context is marked, and timer callbacks scheduled from
-// it are dropped, so an interrupted `await`-loop never resumes.
+// context; an interrupt (see ex.interrupt above) marks it, and timer callbacks
+// scheduled from it are dropped, so an interrupted `await`-loop never resumes.
+// (Its `finally` blocks do not run either: JS cannot throw into a suspended
+// async function from outside. Code that must clean up handles SIGINT itself.)
 
-function interruptRunningCell() {
-  if (runningCell) runningCell.interrupted = true;
+/**
+ * Node bug (v20): a SIGINT listener added *during* breakOnSigint (e.g. lib/train's
+ * `process.on("SIGINT")` in the synchronous start of `await train(...)`) leaves
+ * SIGINT at its default action when the script returns, so the next interrupt
+ * killed the kernel (stock tslab: exit by signal 2). Re-adding the listeners
+ * makes libuv install its handler again.
+ */
+function rearmSigint() {
+  const listeners = process.rawListeners("SIGINT");
+  if (!listeners.length) return;
+  process.removeAllListeners("SIGINT");
+  for (const l of listeners) process.on("SIGINT", l);
 }
 
 function patchInterrupts() {
-  process.on("SIGINT", interruptRunningCell); // tslab adds its own listener too
-
   const runInThisContext = vm.runInThisContext;
   vm.runInThisContext = function (code, options) {
     const ctx = enteringCell;
-    if (ctx && options && options.breakOnSigint && typeof code === "string" && code.endsWith(TSLAB_CELL_SUFFIX)) {
-      enteringCell = null;
-      // A unique file name per cell lets stack frames be mapped back to it.
-      const opts = { ...options, filename: cellFileName(ctx.id) };
-      return cellContext.run(ctx, () => runInThisContext.call(this, code, opts));
+    if (!(ctx && options && options.breakOnSigint && typeof code === "string" && code.endsWith(TSLAB_CELL_SUFFIX))) {
+      return runInThisContext.apply(this, arguments);
     }
-    return runInThisContext.apply(this, arguments);
+    enteringCell = null;
+    // A unique file name per cell lets stack frames be mapped back to it.
+    const opts = { ...options, filename: cellFileName(ctx.id) };
+    try {
+      return cellContext.run(ctx, () => runInThisContext.call(this, code, opts));
+    } finally {
+      rearmSigint();
+    }
   };
 
   const guard = (fn, ctx) => function (...args) {

@@ -282,6 +282,46 @@ class Interrupt(unittest.TestCase):
         self.assertEqual(c["ename"], "KeyboardInterrupt")
         self.assert_usable()
 
+    def test_cell_with_own_sigint_handler_stops_itself(self):
+        # Such code gets the interrupt and stops cleanly; its finally blocks run.
+        c = self.interrupt_after(
+            "let stopFlag = false;\nconst onInt = () => { stopFlag = true; };\nprocess.on(\"SIGINT\", onInt);\n"
+            "globalThis.cleaned = false;\n"
+            "try {\n  while (!stopFlag) await new Promise((r) => setImmediate(r));\n  throw new Error(\"stopped cleanly\");\n"
+            "} finally {\n  process.off(\"SIGINT\", onInt);\n  globalThis.cleaned = true;\n}")
+        self.assertEqual((c["ename"], c["evalue"]), ("Error", "stopped cleanly"))
+        reply, msgs = run_cell(self.kc, "globalThis.cleaned")
+        self.assertEqual(of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"], "true")
+
+    def test_second_interrupt_forces_a_stuck_cell(self):
+        msg_id = self.kc.execute(
+            "const ignore = () => {};\nprocess.on(\"SIGINT\", ignore);\n"
+            "try { while (true) await new Promise((r) => setTimeout(r, 5)); } finally { process.off(\"SIGINT\", ignore); }")
+        time.sleep(1.5)
+        self.km.interrupt_kernel()
+        with self.assertRaises(Empty):  # the cell claimed the first interrupt and ignored it
+            self.kc.get_shell_msg(timeout=1.5)
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=30)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
+        self.assert_usable()
+
+    def test_training_loop_interrupt(self):
+        # lib/train handles SIGINT between steps: TrainingInterrupted, and the model trains again.
+        setup = ('import { initBackend } from "./lib/engine/backend";\nawait initBackend({ quiet: true });\n'
+                 'import * as tf from "@tensorflow/tfjs";\nimport { buildAutoencoder } from "./lib/models/autoencoder";\n'
+                 'import { train } from "./lib/train/train";\n'
+                 'const ae = buildAutoencoder({ imageSize: 16, filters: [4, 8] });\n'
+                 'const xs = tf.randomUniform([32, 16, 16, 1]);')
+        reply, _ = run_cell(self.kc, setup, timeout=120)
+        self.assertEqual(reply["content"]["status"], "ok", reply["content"])
+        c = self.interrupt_after("await train(ae, xs, { epochs: 100000, batchSize: 8, progress: false });", seconds=3)
+        self.assertEqual(c["ename"], "TrainingInterrupted", c)
+        reply, msgs = run_cell(self.kc, '(await train(ae, xs, { epochs: 1, batchSize: 8, progress: false })).status', timeout=120)
+        self.assertEqual(reply["content"]["status"], "ok", reply["content"])
+        self.assertEqual(of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"], "completed")
+
     def test_interrupt_when_idle_is_harmless(self):
         self.km.interrupt_kernel()
         time.sleep(0.2)
