@@ -98,3 +98,38 @@ describe("chapter 1 exercise checks", () => {
     expect(r.message).toMatch(/got NaN/);
   });
 });
+
+describe("chapter 1 notebooks wire their exercises to the checks", () => {
+  const fs = require("fs") as typeof import("fs");
+  const path = require("path") as typeof import("path");
+  const solutionsSource = fs.readFileSync(path.join(__dirname, "..", "lib", "exercises", "solutions", "chapter1.ts"), "utf8");
+  const files = ["01-generative-modeling.ipynb", "02-maximum-likelihood.ipynb", "03-generative-challenges.ipynb"];
+  for (const f of files) {
+    it(f, () => {
+      const nb = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "notebooks", f), "utf8"));
+      expect(nb.metadata.kernelspec).toEqual({ name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" });
+      const code = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").map((c: { source: string | string[]; outputs: unknown[] }) => {
+        expect(c.outputs).toEqual([]); // committed without outputs
+        return Array.isArray(c.source) ? c.source.join("") : c.source;
+      }) as string[];
+      expect(code[0]).toMatch(/import \{ initBackend \} from "\.\/lib\/engine\/backend"/);
+      const checks = code.filter((s) => /^check\.\w+\(\w+\);$/.test(s.trim()));
+      expect(checks.length).toBeGreaterThanOrEqual(3);
+      expect(checks.length).toBeLessThanOrEqual(5);
+      for (const c of checks) {
+        const [, name, arg] = c.trim().match(/^check\.(\w+)\((\w+)\);$/)!;
+        expect(name).toBe(arg);
+        expect(Object.keys(evaluate)).toContain(name);
+        expect(Object.keys(S)).toContain(name);
+        // The stub right before the check defines the function and falls back to todo().
+        const stub = code[code.indexOf(c) - 1];
+        expect(stub).toMatch(new RegExp(`function ${name}\\(`));
+        expect(stub).toContain("return todo();");
+        // Same signature as the reference solution (so a learner's answer type-checks against the check).
+        const sig = (src: string) => src.match(new RegExp(`function ${name}\\(([^)]*)\\):\\s*([^{]+)\\{`))?.slice(1).join("->").replace(/\bP\./g, "").replace(/\s+/g, "");
+        expect(sig(stub)).toBeTruthy();
+        expect(sig(stub)).toBe(sig(solutionsSource));
+      }
+    });
+  }
+});
