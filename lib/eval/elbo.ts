@@ -50,7 +50,7 @@ export interface ElboResult {
 export interface IwaeOptions {
   /** Importance samples per image (default 100; the bound tightens as k grows). */
   k?: number;
-  /** Images per batch (default: about 2000 decoded samples per batch). */
+  /** Images per batch (default: about 1000 decoded samples per batch). */
   batchSize?: number;
   /** Seed of the latent noise (default 0). */
   seed?: number;
@@ -174,9 +174,9 @@ export function iwaeNll(model: EncoderDecoder, images: tf.Tensor, opts: IwaeOpti
   const fn = "iwaeNll";
   checkImages(fn, model, images);
   const k = positiveInt(fn, "k", opts.k ?? 100);
-  const bs = positiveInt(fn, "batchSize", opts.batchSize ?? Math.max(1, Math.floor(2000 / k)));
-  // Decode at most ~2000 samples at once: split an image's k samples into chunks if k is large.
-  const chunk = Math.max(1, Math.min(k, Math.floor(2000 / Math.min(bs, images.shape[0]))));
+  const bs = positiveInt(fn, "batchSize", opts.batchSize ?? Math.max(1, Math.floor(1000 / k)));
+  // Decode at most ~1000 samples at once: split an image's k samples into chunks if k is large.
+  const chunk = Math.max(1, Math.min(k, Math.floor(1000 / Math.min(bs, images.shape[0]))));
   const seed = opts.seed ?? 0;
   const n = images.shape[0];
   const nll = new Float32Array(n);
