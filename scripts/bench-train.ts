@@ -44,7 +44,7 @@ async function main(): Promise<void> {
         onEpochEnd: () => { if (first) { first = false; start = mark(); } else ms.push(start, mark()); },
       });
       const p = h.parallel;
-      const extra = p ? ` (exchange ${(Math.max(...p.exchangeMs) / p.steps).toFixed(1)} ms/step incl. waiting for the slower worker; heap ${p.heapMB.join("+")} MB; replicas identical: ${p.replicasIdentical})` : "";
+      const extra = p ? ` (per step: compute ${(Math.max(...p.computeMs) / p.steps).toFixed(0)} ms, gradient sum ${(Math.max(...p.exchangeMs) / p.steps).toFixed(1)} ms, barrier wait ${(Math.max(...p.waitMs) / p.steps).toFixed(0)} ms; heap ${p.heapMB.join("+")} MB; replicas identical: ${p.replicasIdentical})` : "";
       record(`train workers=${workers}`, ms, extra);
     }
     console.log(`round ${r + 1}:`, JSON.stringify(results, null, 1));

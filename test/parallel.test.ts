@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/engine/backend";
 import { buildAutoencoder } from "../lib/models/autoencoder";
 import { buildVae } from "../lib/models/vae";
-import { chooseWorkers, train, TrainingInterrupted } from "../lib/train/train";
+import { chooseWorkers, evaluate, train, TrainingInterrupted } from "../lib/train/train";
 import { Task, trainableVariables } from "../lib/train/task";
 import { barrier, shard } from "../lib/engine/parallel/shared";
 import { failingTask, SMALL } from "./fixtures/failing-task";
@@ -84,14 +84,18 @@ describe("data-parallel training (2 workers)", () => {
     oa.dispose(); ob.dispose(); x.dispose(); a.dispose(); b.dispose();
   });
 
-  it("trains a VAE (random noise per worker) with its loss parts", async () => {
+  it("trains a VAE (random noise per worker) with its loss parts; validates in the workers", async () => {
     const vae = buildVae(SMALL);
     const x = bars(100);
-    const h = await train(vae, x, { epochs: 1, batchSize: 50, learningRate: 5e-4, progress: false, workers: 2 });
+    const v = bars(600, 5); // 3 validation batches of 256: workers take batches 0,2 and 1
+    const h = await train(vae, x, { epochs: 1, batchSize: 50, learningRate: 5e-4, progress: false, workers: 2, validation: v, seed: 4 });
     expect(h.workers).toBe(2);
-    expect(Object.keys(h.metrics).sort()).toEqual(["kl", "loss", "reconstruction"]);
+    expect(Object.keys(h.metrics).sort()).toEqual(["kl", "loss", "reconstruction", "val_kl", "val_loss", "val_reconstruction"]);
     expect(h.metrics.loss[0]).toBeCloseTo(500 * h.metrics.reconstruction[0] + h.metrics.kl[0], 1);
-    x.dispose(); vae.dispose();
+    // validation split over the workers = validation in this thread (same per-batch noise seeds)
+    const here = evaluate(vae, v, { batchSize: 256, seed: 4 });
+    for (const k of ["loss", "reconstruction", "kl"]) expect(Math.abs(h.metrics[`val_${k}`][0] - here[k]) / Math.abs(here[k])).toBeLessThan(1e-5);
+    x.dispose(); v.dispose(); vae.dispose();
   });
 
   it("stops all workers on SIGINT; the main model has the trained weights and trains again", async () => {

@@ -85,6 +85,8 @@ export interface Engine {
   runEpoch(run: EpochRun): Promise<EpochOutcome>;
   /** Make the main-thread task hold the latest weights (no-op on this thread). */
   sync(): Promise<void>;
+  /** Validation sums split over the workers (absent: evaluate in this thread). */
+  evaluate?(batchSize: number, seed: number): Promise<Record<string, number>>;
   dispose(): Promise<void>;
 }
 
@@ -164,24 +166,36 @@ class LocalEngine implements Engine {
   async dispose(): Promise<void> {}
 }
 
+/**
+ * Sums (weighted by rows) of loss and parts over batches [k*bs, (k+1)*bs) of n rows, for the
+ * batches k where take(k); training=false, noise seeded per batch index so any split of the
+ * batches between threads gives the same per-batch values.
+ */
+export function evaluateSums(task: Task, n: number, batchSize: number, seed: number,
+  batchAt: (lo: number, nb: number) => Batch, take: (k: number) => boolean = () => true): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (let k = 0, lo = 0; lo < n; k++, lo += batchSize) {
+    if (!take(k)) continue;
+    const nb = Math.min(batchSize, n - lo);
+    tf.tidy(() => {
+      const r = task.loss(batchAt(lo, nb), { training: false, step: k, seed: stepSeed(seed, k, 99) });
+      const parts = r.parts ?? {};
+      const names = ["loss", ...Object.keys(parts)];
+      const vals = tf.stack([r.loss, ...Object.values(parts)]).dataSync();
+      names.forEach((name, i) => { sums[name] = (sums[name] ?? 0) + vals[i] * nb; });
+    });
+  }
+  return sums;
+}
+
 /** Mean loss (and parts) over a dataset in batches, training=false, fixed noise seeds. */
 export function evaluate(task: Task, data: DataLike, opts: { batchSize?: number; seed?: number } = {}): Record<string, number> {
   const { x, y } = normaliseData(data, "evaluate data");
   const n = x.shape[0];
-  const bs = opts.batchSize ?? 256;
-  const sums: Record<string, number> = {};
-  for (let lo = 0; lo < n; lo += bs) {
-    const nb = Math.min(bs, n - lo);
-    tf.tidy(() => {
-      const xb = x.slice(lo, nb);
-      const yb = y === x ? xb : y.slice(lo, nb);
-      const r = task.loss({ x: xb, y: yb }, { training: false, step: lo / bs, seed: stepSeed(opts.seed ?? 1234, lo / bs, 99) });
-      const parts = r.parts ?? {};
-      const names = ["loss", ...Object.keys(parts)];
-      const vals = tf.stack([r.loss, ...Object.values(parts)]).dataSync();
-      names.forEach((k, i) => { sums[k] = (sums[k] ?? 0) + vals[i] * nb; });
-    });
-  }
+  const sums = evaluateSums(task, n, opts.batchSize ?? 256, opts.seed ?? 1234, (lo, nb) => {
+    const xb = x.slice(lo, nb);
+    return { x: xb, y: y === x ? xb : y.slice(lo, nb) };
+  });
   const out: Record<string, number> = {};
   for (const k of Object.keys(sums)) out[k] = sums[k] / n;
   return out;
@@ -318,7 +332,7 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
   let state: ProgressState | null = null;
   try {
     if (choice.workers > 1) {
-      engine = await createParallelEngine({ task, x, y, batchSize: opts.batchSize, seed, workers: choice.workers, optimizer, keepOptimizerState: !ownOptimizer });
+      engine = await createParallelEngine({ task, x, y, validation: val, batchSize: opts.batchSize, seed, workers: choice.workers, optimizer, keepOptimizerState: !ownOptimizer });
     } else {
       engine = new LocalEngine(task, optimizer, x, y, opts.batchSize, seed);
     }
@@ -370,7 +384,8 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
       const logs: Record<string, number> = {};
       for (const k of Object.keys(sums)) logs[k] = sums[k] / seen;
       if (val) {
-        const v = evaluate(task, val, { batchSize: Math.max(opts.batchSize, 256), seed });
+        const vbs = Math.max(opts.batchSize, 256);
+        const v = eng.evaluate ? await eng.evaluate(vbs, seed) : evaluate(task, val, { batchSize: vbs, seed });
         for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
       }
       for (const [k, v] of Object.entries(logs)) (metrics[k] ??= []).push(v);

@@ -16,6 +16,8 @@ export interface ParallelOptions {
   task: Task;
   x: tf.Tensor;
   y: tf.Tensor;
+  /** Validation data, evaluated by the workers after every epoch. */
+  validation?: { x: tf.Tensor; y: tf.Tensor } | null;
   batchSize: number;
   seed: number;
   workers: number;
@@ -25,11 +27,15 @@ export interface ParallelOptions {
   keepOptimizerState?: boolean;
 }
 
-/** Timing of the last epoch, per worker (ms): compute (forward+backward) vs exchange (barrier wait + sum). */
+/** Timing of the last epoch, per worker (ms, summed over steps). */
 export interface ParallelStats {
-  /** Steps in the last epoch (exchangeMs / steps = ms per gradient exchange). */
+  /** Steps in the last epoch (divide the sums by it for ms per step). */
   steps: number;
+  /** Forward + backward + copying the gradient into shared memory. */
   computeMs: number[];
+  /** Waiting at the barrier for the other workers (load imbalance, a busy machine). */
+  waitMs: number[];
+  /** Summing all workers' gradients and losses (the exchange itself). */
   exchangeMs: number[];
   heapMB: number[];
   replicasIdentical: boolean;
@@ -65,7 +71,7 @@ export class WorkerError extends Error {
 
 class ParallelEngine implements Engine {
   readonly workers: number;
-  stats: ParallelStats = { steps: 0, computeMs: [], exchangeMs: [], heapMB: [], replicasIdentical: true };
+  stats: ParallelStats = { steps: 0, computeMs: [], waitMs: [], exchangeMs: [], heapMB: [], replicasIdentical: true };
   private pool: Worker[] = [];
   private ctrl: Int32Array;
   private perm: Int32Array;
@@ -116,6 +122,10 @@ class ParallelEngine implements Engine {
       xShape: o.x.shape,
       y: o.y === o.x ? null : sharedCopy(o.y),
       yShape: o.y.shape,
+      vx: o.validation ? sharedCopy(o.validation.x) : null,
+      vy: o.validation && o.validation.y !== o.validation.x ? sharedCopy(o.validation.y) : null,
+      vxShape: o.validation?.x.shape ?? [],
+      vyShape: o.validation?.y.shape ?? [],
       batchSize: o.batchSize,
       seed: o.seed,
       optimizer: { className: o.optimizer.getClassName(), config: o.optimizer.getConfig() as Record<string, unknown> },
@@ -191,6 +201,7 @@ class ParallelEngine implements Engine {
       const res = (await ends) as Extract<FromWorker, { type: "epochEnd" }>[];
       this.stats.computeMs = res.map((r) => r.computeMs);
       this.stats.exchangeMs = res.map((r) => r.exchangeMs);
+      this.stats.waitMs = res.map((r) => r.waitMs);
       this.stats.heapMB = res.map((r) => r.heapMB);
       this.stats.steps = res[0].steps;
       const hashes = new Set(res.map((r) => r.hash));
@@ -204,6 +215,18 @@ class ParallelEngine implements Engine {
       clearInterval(poll);
       this.listeners.delete("step");
     }
+  }
+
+  /** Validation loss sums over all rows, each worker taking every W-th batch. */
+  async evaluate(batchSize: number, seed: number): Promise<Record<string, number>> {
+    if (!this.o.validation) throw new Error("parallel engine: no validation data was given at start");
+    const done = this.collect("validated");
+    for (const w of this.pool) w.postMessage({ type: "validate", batchSize, seed });
+    const res = (await done) as Extract<FromWorker, { type: "validated" }>[];
+    const n = this.o.validation.x.shape[0];
+    const out: Record<string, number> = {};
+    for (const k of Object.keys(res[0].sums)) out[k] = res.reduce((s, r) => s + (r.sums[k] ?? 0), 0) / n;
+    return out;
   }
 
   /** Copy the replicas' weights into the main-thread task. */

@@ -81,6 +81,11 @@ export interface WorkerInit {
   /** null: targets are the inputs (autoencoders). */
   y: SharedArrayBuffer | null;
   yShape: number[];
+  /** Validation data (null: none; vy null: targets are the inputs). */
+  vx: SharedArrayBuffer | null;
+  vy: SharedArrayBuffer | null;
+  vxShape: number[];
+  vyShape: number[];
   batchSize: number;
   seed: number;
   optimizer: { className: string; config: Record<string, unknown> };
@@ -90,11 +95,13 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: "epoch"; epoch: number; stepStart: number; n: number }
+  | { type: "validate"; batchSize: number; seed: number }
   | { type: "finish"; wantOptimizer: boolean };
 
 export type FromWorker =
   | { type: "ready"; rank: number; params: number; heapMB: number }
   | { type: "step"; rank: number; step: number; images: number; values: Record<string, number> }
-  | { type: "epochEnd"; rank: number; outcome: { status: "ok" } | { status: "nan"; step: number; values: Record<string, number> } | { status: "interrupted"; step: number }; hash: string; weights: TensorData[] | null; exchangeMs: number; computeMs: number; heapMB: number; steps: number }
+  | { type: "epochEnd"; rank: number; outcome: { status: "ok" } | { status: "nan"; step: number; values: Record<string, number> } | { status: "interrupted"; step: number }; hash: string; weights: TensorData[] | null; exchangeMs: number; waitMs: number; computeMs: number; heapMB: number; steps: number }
   | { type: "finished"; rank: number; optimizerState: TensorData[] | null }
+  | { type: "validated"; rank: number; sums: Record<string, number> }
   | { type: "error"; rank: number; message: string; stack: string };

@@ -6,7 +6,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend";
 import { Task, trainableVariables, allWeights, setAllWeights } from "../../train/task";
-import { computeGradients, stepSeed, stepsPerEpoch } from "../../train/train";
+import { computeGradients, evaluateSums, stepSeed, stepsPerEpoch } from "../../train/train";
 import { ABORT, barrier, FromWorker, hashFloats, MAX_VALUES, shard, STOP_DECISION, TensorData, ToWorker, WorkerInit } from "./shared";
 
 const init = workerData as WorkerInit;
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   const acc = new Float32Array(P);
   let names: string[] = ["loss"];
   let exchangeMs = 0;
+  let waitMs = 0;
   let computeMs = 0;
 
   const gather = (src: Float32Array, row: number, s0: number, s1: number): Float32Array => {
@@ -113,6 +114,8 @@ async function main(): Promise<void> {
       }
       const t1 = performance.now();
       barrier(ctrl, W);
+      const t2 = performance.now();
+      waitMs += t2 - t1;
       // Sum the slots in rank order: every worker computes the same bits.
       const base = parity * W * P;
       acc.set(grads.subarray(base, base + P));
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
         for (let r = 0; r < W; r++) t += vals[(parity * W + r) * MAX_VALUES + j];
         values[k] = t;
       });
-      exchangeMs += performance.now() - t1;
+      exchangeMs += performance.now() - t2;
       computeMs += t1 - t0;
       if (!Number.isFinite(values.loss)) {
         outcome = { status: "nan", step: b, values };
@@ -150,8 +153,9 @@ async function main(): Promise<void> {
     if (rank === 0) {
       weights = allWeights(task).map((t, i) => ({ name: String(i), shape: t.shape, dtype: t.dtype, data: t.dataSync().slice() as Float32Array }));
     }
-    post({ type: "epochEnd", rank, outcome, hash, weights, exchangeMs, computeMs, heapMB: heapMB(), steps: done }, weights ? weights.map((w) => w.data.buffer as ArrayBuffer) : []);
+    post({ type: "epochEnd", rank, outcome, hash, weights, exchangeMs, waitMs, computeMs, heapMB: heapMB(), steps: done }, weights ? weights.map((w) => w.data.buffer as ArrayBuffer) : []);
     exchangeMs = 0;
+    waitMs = 0;
     computeMs = 0;
   };
 
@@ -159,6 +163,18 @@ async function main(): Promise<void> {
   port.on("message", (m: ToWorker) => {
     queue = queue.then(async () => {
       if (m.type === "epoch") await runEpoch(m);
+      else if (m.type === "validate") {
+        // whole batches, round-robin: batch k on worker k % W (same noise seeds as one thread)
+        const vx = new Float32Array(init.vx!);
+        const vy = init.vy ? new Float32Array(init.vy) : vx;
+        const xr = init.vxShape.slice(1).reduce((a, b) => a * b, 1);
+        const yr = init.vyShape.slice(1).reduce((a, b) => a * b, 1);
+        const sums = evaluateSums(task, init.vxShape[0], m.batchSize, m.seed, (lo, nb) => {
+          const xb = tf.tensor(vx.subarray(lo * xr, (lo + nb) * xr), [nb, ...init.vxShape.slice(1)]);
+          return { x: xb, y: init.vy ? tf.tensor(vy.subarray(lo * yr, (lo + nb) * yr), [nb, ...init.vyShape.slice(1)]) : xb };
+        }, (k) => k % W === rank);
+        post({ type: "validated", rank, sums });
+      }
       else if (m.type === "finish") {
         let optimizerState: TensorData[] | null = null;
         if (m.wantOptimizer && rank === 0) {
