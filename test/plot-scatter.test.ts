@@ -95,6 +95,11 @@ describe("line, histogram and bar charts", () => {
     // Density scaling: heights proportional to counts 2, 1, 3.
     const hs = Array.from(bars, (b) => Number(b.getAttribute("height")));
     expect(hs[2] / hs[1]).toBeCloseTo(3, 1);
+    // Groups share bins; each group's bars integrate to 1.
+    const g = parse(histogramHtml([{ label: "a", values: [0, 0, 1] }, { label: "b", values: [1, 1, 1, 1] }], { bins: 2 }));
+    expect(g.querySelectorAll('g[aria-label="rect"] rect').length).toBe(4);
+    expect(g.body.textContent).toContain("b");
+    expect(() => histogramHtml([1, -Infinity])).toThrow(/non-finite/);
     const b = parse(barChartHtml(["x", "y"], [{ label: "mle", values: [0.5, 0.5] }, { label: "smoothed", values: [0.4, 0.6] }]));
     expect(b.querySelectorAll('g[aria-label="bar"] rect').length).toBe(4);
     expect(() => lineChartHtml([{ x: [1], y: [], label: "bad" }])).toThrow(/series "bad"/);

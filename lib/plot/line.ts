@@ -50,24 +50,50 @@ export function lineChartHtml(series: readonly Series[], opts: ChartOptions = {}
   });
 }
 
+function showChart(html: string, kind: string, title?: string): void {
+  show.bundle({ "text/html": html, "text/plain": `[${kind}${title ? `: ${title}` : ""}]` });
+}
+
 export function showLineChart(series: readonly Series[], opts: ChartOptions = {}): void {
-  show.html(lineChartHtml(series, opts));
+  showChart(lineChartHtml(series, opts), "line chart", opts.title);
+}
+
+export type HistogramOptions = ChartOptions & { bins?: number; curves?: readonly Series[] };
+/** One set of values, or several named sets drawn as overlaid translucent histograms on shared bins. */
+export type HistogramInput = ArrayLike<number> | readonly { label: string; values: ArrayLike<number> }[];
+
+function histogramGroups(input: HistogramInput): { label: string; values: number[] }[] {
+  const isGroups = Array.isArray(input) && input.length > 0 && typeof input[0] === "object";
+  const groups = isGroups
+    ? (input as readonly { label: string; values: ArrayLike<number> }[]).map((g) => ({ label: g.label, values: Array.from(g.values) }))
+    : [{ label: "", values: Array.from(input as ArrayLike<number>) }];
+  for (const g of groups) {
+    if (g.values.length === 0) throw new Error(`histogramHtml: ${g.label ? `group "${g.label}"` : "values"} is empty; pass at least one number`);
+    const bad = g.values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`histogramHtml: ${g.label ? `group "${g.label}" ` : ""}value [${bad}] = ${g.values[bad]}; drop non-finite values (e.g. -Infinity log-likelihoods) first`);
+  }
+  return groups;
 }
 
 /**
- * Histogram of values scaled as a density (bar areas sum to 1), so density
+ * Histogram(s) scaled as densities (bar areas sum to 1 per group), so density
  * curves (e.g. a fitted Gaussian) can be drawn on the same axes.
  */
-export function histogramHtml(values: ArrayLike<number>, opts: ChartOptions & { bins?: number; curves?: readonly Series[] } = {}): string {
-  const vs = Array.from(values);
-  if (vs.length === 0) throw new Error("histogramHtml: values is empty; pass at least one number");
-  const lo = Math.min(...vs), hi = Math.max(...vs);
+export function histogramHtml(input: HistogramInput, opts: HistogramOptions = {}): string {
+  const groups = histogramGroups(input);
+  const all = groups.flatMap((g) => g.values);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of all) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
   const bins = opts.bins ?? 30;
   const w = (hi - lo || 1) / bins;
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of vs) counts[Math.min(bins - 1, Math.floor((v - lo) / w))]++;
-  const bars = counts.map((c, i) => ({ x1: lo + i * w, x2: lo + (i + 1) * w, y: c / (vs.length * w) }));
+  const bars = groups.flatMap((g) => {
+    const counts = new Array<number>(bins).fill(0);
+    for (const v of g.values) counts[Math.min(bins - 1, Math.floor((v - lo) / w))]++;
+    return counts.map((c, i) => ({ x1: lo + i * w, x2: lo + (i + 1) * w, y: c / (g.values.length * w), group: g.label }));
+  });
+  const named = groups.length > 1;
   const curveRows = seriesRows(opts.curves ?? [], "histogramHtml");
+  const legend = [...(named ? groups.map((g) => g.label) : []), ...(opts.curves ?? []).map((s) => s.label)];
   return renderPlot({
     title: opts.title,
     width: opts.width ?? 560,
@@ -75,14 +101,18 @@ export function histogramHtml(values: ArrayLike<number>, opts: ChartOptions & { 
     grid: true,
     x: { label: opts.xLabel ?? "x" },
     y: { label: opts.yLabel ?? "density", domain: opts.yDomain },
-    color: { legend: (opts.curves?.length ?? 0) > 0, domain: (opts.curves ?? []).map((s) => s.label) },
+    color: { legend: legend.length > 0, domain: legend },
     marks: [
-      Plot.rectY(bars, { x1: "x1", x2: "x2", y: "y", fill: "#bbb" }),
+      Plot.rectY(bars, { x1: "x1", x2: "x2", y: "y", fill: named ? "group" : "#bbb", fillOpacity: named ? 0.5 : 1, mixBlendMode: named ? "multiply" : undefined }),
       Plot.line(curveRows, { x: "x", y: "y", stroke: "label", strokeWidth: 2.5, clip: true }),
       Plot.ruleY([0]),
       ...ruleMarks(opts),
     ],
   });
+}
+
+export function showHistogram(input: HistogramInput, opts: HistogramOptions = {}): void {
+  showChart(histogramHtml(input, opts), "histogram", opts.title);
 }
 
 /** Bars for named categories, e.g. probabilities of a categorical model, one group per series. */
@@ -102,4 +132,8 @@ export function barChartHtml(categories: readonly string[], series: readonly { l
     color: { legend: true, domain: series.map((s) => s.label) },
     marks: [Plot.barY(rows, { fx: "category", x: "series", y: "value", fill: "series" }), Plot.ruleY([0])],
   });
+}
+
+export function showBarChart(categories: readonly string[], series: readonly { label: string; values: ArrayLike<number> }[], opts: ChartOptions = {}): void {
+  showChart(barChartHtml(categories, series, opts), "bar chart", opts.title);
 }

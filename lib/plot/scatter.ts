@@ -206,7 +206,7 @@ export function scatterHtml(data: ScatterData, opts: ScatterOptions = {}): strin
 
 /** Display the static scatter in the notebook. */
 export function showScatter(data: ScatterData, opts: ScatterOptions = {}): void {
-  show.html(scatterHtml(data, opts));
+  show.bundle({ "text/html": scatterHtml(data, opts), "text/plain": `[scatter plot${opts.title ? `: ${opts.title}` : ""}, ${data.x.length} points]` });
 }
 
 // ---- Plotly (interactive) ----------------------------------------------------
@@ -285,5 +285,8 @@ export function plotlyScatterHtml(data: ScatterData, opts: ScatterOptions = {}):
 
 /** Display the interactive scatter in the notebook. */
 export function showPlotlyScatter(data: ScatterData, opts: ScatterOptions = {}): void {
-  show.html(plotlyScatterHtml(data, opts));
+  show.bundle({
+    "text/html": plotlyScatterHtml(data, opts),
+    "text/plain": `[interactive scatter plot${opts.title ? `: ${opts.title}` : ""}, ${data.x.length} points; needs a front end that runs JavaScript]`,
+  });
 }

@@ -18,8 +18,7 @@ whose answers we can check by hand:
 import { pick } from "./lib/settings";
 import { loadFashionMnist } from "./lib/data/fashion-mnist";
 import { showScatter } from "./lib/plot/scatter";
-import { showLineChart, histogramHtml, barChartHtml } from "./lib/plot/line";
-import { show } from "./lib/display";
+import { showLineChart, showHistogram, showBarChart } from "./lib/plot/line";
 import * as P from "./lib/probability/index";
 const backend = await initBackend();"""),
     md(r"""## The sample space and $p_{\text{data}}$
@@ -120,8 +119,8 @@ showLineChart([
   { x: [0, 1000], y: [1, 1].map(() => P.gaussianLogLikelihood1D(temps, closed) / temps.length), label: "closed-form MLE" },
 ], { title: "Mean log-likelihood during gradient ascent", xLabel: "step", yLabel: "mean log-likelihood", yDomain: [-6, -2.5] });"""),
     code(r"""const grid = Array.from({ length: 100 }, (_, i) => -5 + i * 0.3);
-show.html(histogramHtml(temps, { title: "Temperatures and the fitted Gaussian", xLabel: "temperature",
-  curves: [{ x: grid, y: grid.map((t) => Math.exp(P.gaussianLogPdf(t, closed.mean, closed.std))), label: "MLE Gaussian" }] }));"""),
+showHistogram(temps, { title: "Temperatures and the fitted Gaussian", xLabel: "temperature",
+  curves: [{ x: grid, y: grid.map((t) => Math.exp(P.gaussianLogPdf(t, closed.mean, closed.std))), label: "MLE Gaussian" }] });"""),
     md(r"""The same in 2-D, on the shoe measurements of notebook 1. The parameters are now a mean vector and
 a 2×2 covariance matrix (gradient ascent works on its Cholesky factor). The curves are the
 2-standard-deviation ellipses of the two fits (solid: closed form, dashed: gradient ascent) — they coincide."""),
@@ -155,9 +154,9 @@ log-likelihood $-\infty$. This is the maximum-likelihood version of over-fitting
 $\hat p_k = (n_k + \alpha) / (N + \alpha K)$. No category is impossible any more, and as $N$ grows the
 counts dominate $\alpha$."""),
     code(r"""const pSmooth = P.fitCategorical(counts, 1);
-show.html(barChartHtml(names, [
+showBarChart(names, [
   { label: "MLE (counting)", values: pMle }, { label: "smoothed, α = 1", values: pSmooth }, { label: "truth", values: names.map(() => 0.1) },
-], { title: "Class probabilities from 12 observations" }));
+], { title: "Class probabilities from 12 observations" });
 const test = await loadFashionMnist({ split: "test", limit: 200, pad: false });
 test.images.dispose();
 const testLabels = Array.from(test.labels);
