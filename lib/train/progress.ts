@@ -9,6 +9,8 @@ export type ProgressMode = boolean | "text" | "display";
 
 interface Point { x: number; y: number }
 
+const TEXT_INTERVAL_MS = 30_000;
+
 export interface ProgressState {
   epoch: number; // 1-based
   epochs: number;
@@ -45,6 +47,13 @@ export class TrainingProgress {
     if (this.mode === "display" && now - this.lastRender >= this.minIntervalMs) {
       this.lastRender = now;
       this.render(s);
+    }
+    // Long epochs in scripts: a line every 30 s so a terminal shows signs of life.
+    if (this.mode === "text" && this.lastRender === 0) this.lastRender = now;
+    if (this.mode === "text" && now - this.lastRender >= TEXT_INTERVAL_MS && s.step < s.steps) {
+      this.lastRender = now;
+      const losses = Object.entries(s.running).map(([k, v]) => `${k} ${fmt(v)}`).join(" · ");
+      console.log(`  epoch ${s.epoch}/${s.epochs} step ${s.step}/${s.steps} · ${losses} · ${Math.round(s.imagesPerSecond)} img/s`);
     }
   }
 

@@ -39,6 +39,8 @@ export interface ParallelStats {
   exchangeMs: number[];
   heapMB: number[];
   replicasIdentical: boolean;
+  /** Time from spawning the workers until all were ready (TS loader, tfjs, wasm, model build). */
+  startupMs: number;
 }
 
 // One shared copy of a dataset per tensor, reused by later train() calls.
@@ -71,7 +73,7 @@ export class WorkerError extends Error {
 
 class ParallelEngine implements Engine {
   readonly workers: number;
-  stats: ParallelStats = { steps: 0, computeMs: [], waitMs: [], exchangeMs: [], heapMB: [], replicasIdentical: true };
+  stats: ParallelStats = { startupMs: 0, steps: 0, computeMs: [], waitMs: [], exchangeMs: [], heapMB: [], replicasIdentical: true };
   private pool: Worker[] = [];
   private ctrl: Int32Array;
   private perm: Int32Array;
@@ -136,9 +138,11 @@ class ParallelEngine implements Engine {
       const st = await o.optimizer.getWeights();
       init.optimizerState = st.length > 1 ? st.map((w) => ({ name: w.name, shape: w.tensor.shape, dtype: w.tensor.dtype, data: w.tensor.dataSync().slice() as Float32Array })) : null;
     }
+    const t0 = performance.now();
     const engine = new ParallelEngine(o, init);
     try {
       const ready = await engine.collect("ready");
+      engine.stats.startupMs = performance.now() - t0;
       engine.stats.heapMB = ready.map((r) => (r as Extract<FromWorker, { type: "ready" }>).heapMB);
       for (const r of ready) {
         const p = (r as Extract<FromWorker, { type: "ready" }>).params;
@@ -192,7 +196,11 @@ class ParallelEngine implements Engine {
     }, 20);
     this.listeners.set("step", (m) => {
       const s = m as Extract<FromWorker, { type: "step" }>;
-      run.onStep({ images: s.images, values: s.values });
+      try {
+        run.onStep({ images: s.images, values: s.values });
+      } catch (e) {
+        this.fail(e as Error); // e.g. a progress display error: stop the workers, reject train()
+      }
       if (run.shouldStop()) Atomics.store(this.ctrl, STOP_REQ, 1);
     });
     try {
