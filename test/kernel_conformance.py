@@ -238,8 +238,16 @@ class Interrupt(unittest.TestCase):
         cls.kc.stop_channels()
         cls.km.shutdown_kernel()
 
-    def interrupt_after(self, code, seconds=1.5):
+    def wait_started(self, msg_id):
+        """Block until the kernel announces the cell (execute_input), so SIGINT hits a running cell."""
+        while True:
+            m = self.kc.get_iopub_msg(timeout=60)
+            if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "execute_input":
+                return
+
+    def interrupt_after(self, code, seconds=1.0):
         msg_id = self.kc.execute(code)
+        self.wait_started(msg_id)
         time.sleep(seconds)
         self.km.interrupt_kernel()
         reply = self.kc.get_shell_msg(timeout=30)
@@ -297,7 +305,8 @@ class Interrupt(unittest.TestCase):
         msg_id = self.kc.execute(
             "const ignore = () => {};\nprocess.on(\"SIGINT\", ignore);\n"
             "try { while (true) await new Promise((r) => setTimeout(r, 5)); } finally { process.off(\"SIGINT\", ignore); }")
-        time.sleep(1.5)
+        self.wait_started(msg_id)
+        time.sleep(1.0)
         self.km.interrupt_kernel()
         with self.assertRaises(Empty):  # the cell claimed the first interrupt and ignored it
             self.kc.get_shell_msg(timeout=1.5)
