@@ -612,7 +612,9 @@ function patchServer(jupyter) {
   S.handleShellMessage = async function (sock, ...frames) {
     const type = peekMsgType(frames);
     if (type !== "history_request" && type !== "interrupt_request") return dispatch.call(this, sock, ...frames);
-    if (!this.messageClass) return dispatch.call(this, sock, ...frames); // never: kernel_info comes first
+    // Clients open with kernel_info_request (jupyter_client waits for its reply),
+    // so the class is known by then; before that these go unanswered as in tslab.
+    if (!this.messageClass) return dispatch.call(this, sock, ...frames);
     const msg = this.messageClass.fromRaw(this.connInfo.key, frames);
     this.publishStatus("busy", msg);
     try {
@@ -621,6 +623,7 @@ function patchServer(jupyter) {
         reply.header.msg_type = "history_reply";
         reply.content = this.handler.handleHistory(msg.content);
       } else {
+        // For interrupt_mode "message" clients; our kernelspec uses signals (SIGINT).
         reply.header.msg_type = "interrupt_reply";
         this.handler.executor.interrupt();
         reply.content = { status: "ok" };
