@@ -331,6 +331,20 @@ class Interrupt(unittest.TestCase):
         self.assertEqual(reply["content"]["status"], "ok", reply["content"])
         self.assertEqual(of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"], "completed")
 
+    def test_interrupt_request_message(self):
+        # interrupt_mode "message" clients send interrupt_request on the control channel.
+        msg_id = self.kc.execute("while (true) await new Promise((r) => setImmediate(r));")
+        self.wait_started(msg_id)
+        time.sleep(0.5)
+        req = self.kc.session.msg("interrupt_request", {})
+        self.kc.control_channel.send(req)
+        ctl = self.kc.get_control_msg(timeout=30)
+        validate_message(ctl, "interrupt_reply", req["header"]["msg_id"])
+        reply = self.kc.get_shell_msg(timeout=30)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
+        self.assert_usable()
+
     def test_interrupt_when_idle_is_harmless(self):
         self.km.interrupt_kernel()
         time.sleep(0.2)
