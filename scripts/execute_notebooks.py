@@ -2,9 +2,9 @@
 
 Writes executed copies (signed, so the classic Notebook trusts their HTML
 output) and HTML exports to the output folder, atomically. On a failing cell it
-prints the notebook, the cell, its source and the real error: tslab's error
-reply may carry only `<Error>:`, so the text is also recovered from the
-cell's stderr stream.
+prints the notebook, the cell, its source and the real error (class, message,
+stack from the error output; text the cell wrote to stderr is added, since
+stock tslab put its errors only there).
 
 Usage: python3 execute_notebooks.py --out DIR [--timeout S] [--kernel NAME] NB...
 """
