@@ -155,3 +155,22 @@ describe("losses", () => {
     expect(parts.total.dataSync()[0]).toBeCloseTo(meanBce * 4, 4);
   });
 });
+
+describe("worker specs", () => {
+  it("every builder's spec names an exported factory that rebuilds the same architecture", async () => {
+    const path = await import("path");
+    const { projectRoot } = await import("../lib/settings");
+    const { buildWorkbookFaceVae } = await import("../lib/models/face-vae");
+    const models = [buildAutoencoder({ imageSize: 16, filters: [4, 8] }), buildVae({ latentDim: 3 }),
+      buildFaceVae({ imageSize: 16, filters: [4, 8] }), buildWorkbookFaceVae()];
+    for (const m of models) {
+      const factory = (await import(path.join(projectRoot(), m.spec.module)))[m.spec.export];
+      expect(typeof factory).toBe("function");
+      const twin = await factory(m.spec.options);
+      for (const [k, model] of Object.entries(m.models)) {
+        expect(twin.models[k].weights.map((w: tf.LayerVariable) => w.shape)).toEqual(model.weights.map((w) => w.shape));
+      }
+      twin.dispose(); m.dispose();
+    }
+  });
+});

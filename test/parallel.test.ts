@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/engine/backend";
 import { buildAutoencoder } from "../lib/models/autoencoder";
 import { buildVae } from "../lib/models/vae";
+import { buildFaceVae } from "../lib/models/face-vae";
 import { chooseWorkers, evaluate, train, TrainingInterrupted } from "../lib/train/train";
 import { Task, trainableVariables } from "../lib/train/task";
 import { barrier, shard } from "../lib/engine/parallel/shared";
@@ -96,6 +97,19 @@ describe("data-parallel training (2 workers)", () => {
     const here = evaluate(vae, v, { batchSize: 256, seed: 4 });
     for (const k of ["loss", "reconstruction", "kl"]) expect(Math.abs(h.metrics[`val_${k}`][0] - here[k]) / Math.abs(here[k])).toBeLessThan(1e-5);
     x.dispose(); v.dispose(); vae.dispose();
+  });
+
+  it("trains the face VAE (BatchNorm statistics come home from worker 0)", async () => {
+    const f = buildFaceVae({ imageSize: 16, filters: [4, 8], latentDim: 4, channels: 3 });
+    const x = tf.randomUniform([80, 16, 16, 3], 0, 1, "float32", 8);
+    const movingMean = () => Array.from(f.encoder.getLayer("encoder_conv1_bn").getWeights()[2].dataSync());
+    const before = movingMean();
+    const h = await train(f, x, { epochs: 1, batchSize: 40, progress: false, workers: 2 });
+    expect(h.parallel!.replicasIdentical).toBe(true);
+    expect(h.parallel!.startupMs).toBeGreaterThan(0);
+    expect(movingMean()).not.toEqual(before);
+    expect(Number.isFinite(h.metrics.loss[0])).toBe(true);
+    x.dispose(); f.dispose();
   });
 
   it("stops all workers on SIGINT; the main model has the trained weights and trains again", async () => {

@@ -35,7 +35,8 @@ export class Vae implements Task {
   readonly models: Record<string, tf.LayersModel>;
   readonly spec: WorkerSpec;
 
-  constructor(readonly options: VaeOptions, specExport = "buildVae") {
+  /** `factory`: the exported builder workers call with `options` to rebuild this VAE. */
+  constructor(readonly options: VaeOptions, factory: { module: string; export: string } = { module: "lib/models/vae", export: "buildVae" }) {
     const o = options;
     if (!Number.isInteger(o.latentDim) || o.latentDim <= 0) {
       throw new Error(`buildVae: latentDim must be a positive integer, got ${o.latentDim}`);
@@ -44,7 +45,7 @@ export class Vae implements Task {
     this.encoder = buildConvEncoder({ ...o, heads: { z_mean: o.latentDim, z_log_var: o.latentDim }, name: "encoder" });
     this.decoder = buildConvDecoder({ ...o, denseBlock: o.denseBlock, output: o.decoderOutput, name: "decoder" });
     this.models = { encoder: this.encoder, decoder: this.decoder };
-    this.spec = { module: "lib/models/vae", export: specExport, options: o };
+    this.spec = { ...factory, options: o };
   }
 
   /** beta * reconstruction + KL, with the parts tracked separately. */
