@@ -131,6 +131,16 @@ describe("data-parallel training (2 workers)", () => {
     x.dispose(); ae.dispose();
   });
 
+  it("stops on a NaN loss in the workers, naming epoch and step; the model keeps finite weights", async () => {
+    const t = failingTask("nanInLoss", { step: 6 });
+    const x = bars(100);
+    const h = await train(t, x, { epochs: 3, batchSize: 20, progress: false, workers: 2 });
+    expect(h.status).toBe("nan");
+    expect(h.message).toMatch(/loss became NaN at epoch 2, step 2 of 5/);
+    expect(flat(t).every(Number.isFinite)).toBe(true);
+    x.dispose(); t.dispose();
+  });
+
   it("surfaces a worker's build error with its message and stack", async () => {
     const t = failingTask("throwOnBuild");
     const x = bars(40);
