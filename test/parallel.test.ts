@@ -141,6 +141,22 @@ describe("data-parallel training (2 workers)", () => {
     x.dispose(); t.dispose();
   });
 
+  it("trains a bare tf.LayersModel in workers (rebuilt from its JSON topology)", async () => {
+    const mk = () => tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [4], activation: "relu" }), tf.layers.dense({ units: 1 })] });
+    const a = mk(), b = mk();
+    b.setWeights(a.getWeights());
+    const xs = tf.randomNormal([200, 4], 0, 1, "float32", 3);
+    const ys = tf.sum(xs, 1, true);
+    const o = { epochs: 3, batchSize: 20, learningRate: 1e-2, loss: "mse" as const, seed: 2, progress: false as const };
+    const h1 = await train(a, { x: xs, y: ys }, { ...o, workers: 1 });
+    const h2 = await train(b, { x: xs, y: ys }, { ...o, workers: 2 });
+    expect(h2.workers).toBe(2);
+    h1.metrics.loss.forEach((l, i) => expect(Math.abs(h2.metrics.loss[i] - l)).toBeLessThan(1e-4 * Math.max(1, l)));
+    const pa = (a.predict(xs) as tf.Tensor).dataSync(), pb = (b.predict(xs) as tf.Tensor).dataSync();
+    for (let i = 0; i < pa.length; i += 10) expect(Math.abs(pa[i] - pb[i])).toBeLessThan(1e-3);
+    tf.dispose([xs, ys]); a.dispose(); b.dispose();
+  });
+
   it("surfaces a worker's build error with its message and stack", async () => {
     const t = failingTask("throwOnBuild");
     const x = bars(40);
