@@ -47,6 +47,8 @@ export interface TrainHistory {
   seconds: number;
   imagesPerSecond: number;
   workers: number;
+  /** Why this many workers (e.g. "2 cores", "backend cpu (workers are used with wasm)"). */
+  workersReason: string;
   steps: number;
   /** Data-parallel runs: per-worker compute/exchange ms of the last epoch, wasm heap, replica check. */
   parallel?: ParallelStats;
@@ -322,7 +324,7 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
   const optimizer = opts.optimizer ?? tf.train.adam(opts.learningRate ?? 1e-3);
   const progress = new TrainingProgress(opts.progress, opts.title ?? `Training ${task.name}`);
   const metrics: Record<string, number[]> = {};
-  const history: TrainHistory = { metrics, epochs: 0, status: "completed", message: "", seconds: 0, imagesPerSecond: 0, workers: choice.workers, steps: 0 };
+  const history: TrainHistory = { metrics, epochs: 0, status: "completed", message: "", seconds: 0, imagesPerSecond: 0, workers: choice.workers, workersReason: choice.reason, steps: 0 };
   let stop = false;
   const onSigint = () => { stop = true; };
   training.add(key);
