@@ -3,7 +3,10 @@
 // the value kept under that name by an earlier run is disposed first.
 import * as tf from "@tensorflow/tfjs";
 
-const kept = new Map<string, unknown>();
+// The store lives on globalThis: a kernel may load lib/ modules afresh, and a
+// module-level Map would then forget what earlier runs kept.
+const STORE = "__gdlKept";
+const kept: Map<string, unknown> = ((globalThis as Record<string, unknown>)[STORE] ??= new Map<string, unknown>()) as Map<string, unknown>;
 
 function disposeDeep(v: unknown, seen: Set<unknown>): void {
   if (v === null || typeof v !== "object" || seen.has(v)) return;

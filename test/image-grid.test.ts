@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { decode } from "fast-png";
-import { imageGridPng, imageGridSvg, showImages } from "../lib/plot/image-grid";
+import { imageGridPng, imageGridSvg, imageGridHtml, showImages } from "../lib/plot/image-grid";
 import { displayed } from "../lib/display";
 
 beforeAll(async () => { await tf.setBackend("cpu"); });
@@ -37,7 +37,10 @@ describe("image grid", () => {
     const n = displayed.length;
     showImages(imgs, { labels: ["a", "b"] });
     expect(displayed.length).toBe(n + 1);
-    expect(Object.keys(displayed[n].data)).toContain("image/svg+xml");
+    expect(Object.keys(displayed[n].data).sort()).toEqual(["image/png", "text/html", "text/plain"]);
+    const html = displayed[n].data["text/html"];
+    expect(html.match(/<img /g)).toHaveLength(2);
+    expect(html).toContain(">a</span>");
     imgs.dispose();
   });
 
@@ -50,6 +53,7 @@ describe("image grid", () => {
     expect(() => imageGridPng(two)).toThrow(/expected 1 or 3 channels, got 2/);
     const ok = tf.zeros([2, 4, 4, 1]) as tf.Tensor4D;
     expect(() => imageGridSvg(ok, { labels: ["x"] })).toThrow(/got 1 labels for 2 images/);
+    expect(() => imageGridHtml(ok, { labels: ["x", "y", "z"] })).toThrow(/got 3 labels for 2 images/);
     tf.dispose([none, flat, two, ok]);
   });
 

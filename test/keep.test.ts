@@ -31,3 +31,10 @@ it("disposes a model kept under the same name", () => {
   expect(tf.memory().numTensors).toBe(n);
   releaseAll();
 });
+
+it("keeping the same value again frees nothing", () => {
+  const d = keep("same", { images: tf.zeros([2, 2]) });
+  keep("same", d);
+  expect(d.images.isDisposed).toBe(false);
+  releaseAll();
+});

@@ -296,18 +296,3 @@ describe("PCA", () => {
     tf.dispose([x, dec, back]);
   });
 });
-
-describe("keep", () => {
-  it("re-running a cell that keeps a tensor does not grow the tensor count", async () => {
-    const { keep } = await import("../lib/probability/keep");
-    const load = () => keep("data", { images: tf.zeros([2, 2]), labels: [1, 2] });
-    load();
-    const before = tf.memory().numTensors;
-    const d = load();
-    expect(tf.memory().numTensors).toBe(before);
-    expect(d.images.isDisposed).toBe(false);
-    keep("data", d); // same value again: nothing freed
-    expect(d.images.isDisposed).toBe(false);
-    d.images.dispose();
-  });
-});

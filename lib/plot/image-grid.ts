@@ -103,11 +103,44 @@ export function imageGridSvg(images: ImageBatch, opts: LabelledGridOptions = {})
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${height}" font-family="sans-serif">${parts.join("")}</svg>`;
 }
 
-/** Display images in the notebook: labelled SVG when labels/title are given, else a PNG. */
+/**
+ * HTML: a table of tiles with a caption under each. Unlike SVG with an embedded
+ * raster, plain <table>/<img> survives nbconvert's HTML export and the sanitiser
+ * of untrusted notebooks.
+ */
+export function imageGridHtml(images: ImageBatch, opts: LabelledGridOptions = {}): string {
+  const p = pixelsOf(images);
+  if (opts.labels && opts.labels.length !== p.n) {
+    throw new Error(`image grid: got ${opts.labels.length} labels for ${p.n} images; pass one label per image.`);
+  }
+  const L = layout(p, opts);
+  const tileBytes = p.h * p.w * p.c;
+  const cells: string[] = [];
+  for (let i = 0; i < p.n; i++) {
+    const one: Pixels = { data: p.data.subarray(i * tileBytes, (i + 1) * tileBytes), n: 1, h: p.h, w: p.w, c: p.c };
+    const png = renderGrid(one, { cols: 1, scale: L.scale, gap: 0 }).png;
+    const cap = opts.labels ? `<br><span style="font-size:10px">${esc(opts.labels[i])}</span>` : "";
+    cells.push(
+      `<td style="padding:1px 2px;text-align:center;vertical-align:top;border:none">` +
+        `<img width="${L.tileW}" height="${L.tileH}" alt="${esc(opts.labels?.[i] ?? `image ${i}`)}" ` +
+        `src="data:image/png;base64,${Buffer.from(png).toString("base64")}">${cap}</td>`,
+    );
+  }
+  const rows: string[] = [];
+  for (let r = 0; r < L.rows; r++) rows.push(`<tr>${cells.slice(r * L.cols, (r + 1) * L.cols).join("")}</tr>`);
+  const title = opts.title ? `<caption style="font-weight:bold">${esc(opts.title)}</caption>` : "";
+  return `<table style="border-collapse:collapse;margin:0">${title}${rows.join("")}</table>`;
+}
+
+/** Display images in the notebook: a captioned HTML table when labels/title are given (with a
+ *  plain PNG grid as the fallback representation), else a PNG. */
 export function showImages(images: ImageBatch, opts: LabelledGridOptions = {}): void {
   if (opts.labels || opts.title) {
-    const svg = imageGridSvg(images, opts);
-    show.bundle({ "image/svg+xml": svg, "text/plain": `[${opts.title ?? "image grid"}]` });
+    show.bundle({
+      "text/html": imageGridHtml(images, opts),
+      "image/png": Buffer.from(imageGridPng(images, opts)).toString("base64"),
+      "text/plain": `[${opts.title ?? "image grid"}]`,
+    });
   } else {
     show.png(imageGridPng(images, opts), "[image grid]");
   }

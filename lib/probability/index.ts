@@ -7,4 +7,3 @@ export * from "./logistic";
 export * from "./classes";
 export * from "./pixels";
 export * from "./pca";
-export * from "./keep";

@@ -26,6 +26,7 @@ import { loadFashionMnist } from "./lib/data/fashion-mnist";
 import { showImages } from "./lib/plot/image-grid";
 import { showScatter } from "./lib/plot/scatter";
 import * as P from "./lib/probability/index";
+import { keep } from "./lib/keep";
 await initBackend();"""),
     md(r"""## Training data and observations
 
@@ -34,9 +35,9 @@ A generative model starts from a data set of examples of the thing we want to ge
 Fashion-MNIST: each observation is a 28×28 greyscale image of a piece of clothing, so it has 784
 features, the pixel brightnesses in $[0, 1]$. Each image also has a **label**, one of ten classes.
 
-`P.keep("train", …)` remembers the data set under a name and frees the copy from a previous run of
+`keep("train", …)` remembers the data set under a name and frees the copy from a previous run of
 the cell, so you can re-run any cell without leaking tensor memory."""),
-    code(r"""const train = P.keep("train", await loadFashionMnist({ split: "train", limit: pick(6000, 1200), pad: false }));
+    code(r"""const train = keep("train", await loadFashionMnist({ split: "train", limit: pick(6000, 1200), pad: false }));
 console.log(`${train.images.shape[0]} observations of ${train.images.shape.slice(1, 3).join("×")} = 784 features`);
 const first = train.images.slice(0, 16);
 showImages(first, { cols: 8, labels: Array.from(train.labels.slice(0, 16), (l) => train.classNames[l]) });

@@ -26,6 +26,7 @@ import { showImages } from "./lib/plot/image-grid";
 import { showScatter, showPlotlyScatter } from "./lib/plot/scatter";
 import { showHistogram } from "./lib/plot/line";
 import * as P from "./lib/probability/index";
+import { keep } from "./lib/keep";
 const backend = await initBackend();"""),
     md(r"""## An independent-pixel model
 
@@ -35,8 +36,8 @@ and treats pixels as independent:
 $$p(x) = \prod_{j=1}^{784} p_j^{x_j} (1 - p_j)^{1 - x_j}.$$
 This is the *naive Bayes* assumption. Its MLE is counting, as for the categorical model: $\hat p_j$ is the
 fraction of training images with pixel $j$ on."""),
-    code(r"""const train = P.keep("train", await loadFashionMnist({ split: "train", limit: pick(10000, 2000), pad: false }));
-const test = P.keep("test", await loadFashionMnist({ split: "test", limit: pick(1000, 300), pad: false }));
+    code(r"""const train = keep("train", await loadFashionMnist({ split: "train", limit: pick(10000, 2000), pad: false }));
+const test = keep("test", await loadFashionMnist({ split: "test", limit: pick(1000, 300), pad: false }));
 const firstBinary = tf.tidy(() => P.binarize(train.images.slice(0, 8)));
 showImages(firstBinary, { cols: 8, labels: Array.from(train.labels.slice(0, 8), (l) => train.classNames[l]) });
 firstBinary.dispose();"""),
