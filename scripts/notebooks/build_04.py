@@ -141,8 +141,9 @@ console.log(`mean BCE per pixel over ${recTest.perImage.length} test images: ${r
 const byError = Array.from(recTest.perImage.keys()).sort((a, b) => recTest.perImage[a] - recTest.perImage[b]);
 showReconstructions(byError.slice(0, 8), "Easiest 8 test images");
 showReconstructions(byError.slice(-8), "Hardest 8 test images");"""),
-    md("""The easiest images are simple, dark silhouettes (sandals, trousers); the hardest have bright
-textured patterns, which the autoencoder turns into a smooth average of its kind.
+    md("""The easiest images are mostly black with a simple outline (sandals, trousers): few pixels to get
+wrong. The hardest are bright, patterned or unusual items (printed shirts, bags), which the
+autoencoder turns into a generic, blurry top — the average of everything that lands near them.
 
 ## The latent space
 
@@ -190,7 +191,7 @@ showScatter(scatterData, {
   lines: Array.from(sampleXY.x, (sx, i) => ({ x: [sx], y: [sampleXY.y[i]], label: String(i + 1) })),
 });"""),
     code("""const sampledImages = keep("ae-sampled-images", decodeAll(ae.decoder, samples));
-showImages(sampledImages, { cols: 9, labels: Array.from(sampleXY.x, (sx, i) => `${i + 1}: (${sx.toFixed(1)}, ${sampleXY.y[i].toFixed(1)})`), title: "Decoded samples" });"""),
+showImages(sampledImages, { cols: 9, labels: Array.from({ length: 18 }, (_, i) => `sample ${i + 1}`), title: "Decoded samples (numbered as in the scatter)" });"""),
     md("""Some samples look like clothes; many do not. Samples that fall in a **gap** between the arms, or
 in the empty corners of the box, decode into blurry mixtures that belong to no class, because the
 decoder was never trained to make anything sensible there. And since each class covers a different
@@ -233,8 +234,9 @@ tf.tidy(() => {
   const nearest = tf.gather(trainSet.images, Array.from(nn.indices));
   showImages(tf.concat([shown, nearest]), {
     cols: 9, title: "Samples (top) and their nearest training image (bottom)",
-    labels: [...Array.from({ length: 9 }, (_, i) => `sample ${i + 1}`), ...Array.from(nn.indices, (j, i) => `#${j} d=${nn.distances[i].toFixed(3)}`)],
+    labels: [...Array.from({ length: 9 }, (_, i) => `sample ${i + 1}`), ...Array.from(nn.indices, (j) => `train #${j}`)],
   });
+  console.log(`mean squared pixel difference to the nearest training image: ${Array.from(nn.distances, (d) => d.toFixed(4)).join(", ")}`);
 });"""),
     md("""The samples resemble their nearest training image in outline but are smoother and lack its
 details: the decoder has learned a smooth map of "typical" items, not a lookup table. (With two
