@@ -1,7 +1,7 @@
 // `npm run bench`: training and inference throughput (images/s) of the book's
 // chapter-3 autoencoder and VAE on every tfjs backend that loads here, next to
 // the same architectures in PyTorch (bench/torch_peer.py) measured in the same
-// run, as a Markdown table with ratios to PyTorch.
+// run, as a Markdown table with ratios to PyTorch on all cores.
 //
 //   npm run bench                         # full: batch 100 train, 1000 inference, median of 5
 //   npm run bench -- --tiny               # seconds-long smoke configuration (used by the tests)
@@ -15,6 +15,7 @@
 //   --repeats   timed repeats, median reported (5)   --warmup  untimed repeats first (1)
 //   --cpu-steps / --cpu-repeats / --cpu-infer-batch   lighter settings for the slow cpu backend (1 / 3 / 100)
 //   --workers   also time lib/train's data-parallel trainer with this many workers on wasm (2; 0 = off)
+//   --torch-threads  PyTorch runs, thread counts (cores,1); the first is the ratio reference
 //   --no-torch  skip PyTorch       --json FILE  also write all measurements as JSON
 // The machine is shared (2 cores): numbers are medians of noisy runs.
 import { spawnSync } from "child_process";
@@ -39,6 +40,7 @@ interface Options {
   cpuInferBatch: number;
   workers: number;
   torch: boolean;
+  torchThreads: number[];
   json: string | null;
   tiny: boolean;
 }
@@ -92,6 +94,7 @@ function parseOptions(argv: string[]): Options {
     cpuInferBatch: num("cpu-infer-batch", 100, 16),
     workers: num("workers", 2, 2),
     torch: get(flags, "no-torch", "false") !== "true",
+    torchThreads: get(flags, "torch-threads", `${os.cpus().length},1`).split(",").map(Number).filter((t) => Number.isInteger(t) && t > 0),
     json: flags.has("json") ? get(flags, "json", "") : null,
     tiny,
   };
@@ -202,8 +205,8 @@ function tfjsRun(o: Options, backend: string, workers = 1): RunResult {
   return (r.result as RunResult) ?? { backend, label, error: r.error };
 }
 
-function torchRun(o: Options): RunResult {
-  const label = "PyTorch";
+function torchRun(o: Options, threads: number): RunResult {
+  const label = `PyTorch (${threads} thread${threads === 1 ? "" : "s"})`;
   if (!o.torch) return { backend: "pytorch", label, error: "skipped (--no-torch)" };
   const probe = spawnSync(TORCH_PY, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.status !== 0) return { backend: "pytorch", label, error: `${TORCH_PY} cannot import torch (apt install python3-torch)` };
@@ -211,11 +214,11 @@ function torchRun(o: Options): RunResult {
     path.join(ROOT, "bench", "torch_peer.py"),
     "--batch", String(o.batch), "--steps", String(o.steps), "--infer-batch", String(o.inferBatch),
     "--repeats", String(o.repeats), "--warmup", String(o.warmup), "--models", o.models.join(","),
-    "--threads", String(os.cpus().length),
+    "--threads", String(threads),
   ], "PyTorch peer");
   if (!r.result) return { backend: "pytorch", label, error: r.error };
   const t = r.result as RunResult & { version: string; threads: number };
-  return { ...t, backend: "pytorch", label: `PyTorch ${t.version.replace(/a0$/, "")}` };
+  return { ...t, backend: "pytorch", label: `PyTorch ${t.version.replace(/a0$/, "")}${threads === os.cpus().length ? "" : ` (${threads} thread${threads === 1 ? "" : "s"})`}` };
 }
 
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -288,10 +291,18 @@ async function main(): Promise<void> {
       if (w.error) log(`  failed: ${w.error}`);
     }
   }
-  log("PyTorch peer ...");
-  const torch = torchRun(o);
-  rows.push(torch);
-  if (torch.error) log(`  not available: ${torch.error}`);
+  // The first PyTorch row (all cores) is the reference for the ratios; the
+  // 1-thread row compares per core with single-threaded wasm and is far less
+  // hurt by other jobs on the machine than OpenMP's multi-thread barriers.
+  for (const threads of o.torchThreads) {
+    log(`PyTorch peer, ${threads} thread(s) ...`);
+    const torch = torchRun(o, threads);
+    rows.push(torch);
+    if (torch.error) {
+      log(`  not available: ${torch.error}`);
+      break;
+    }
+  }
 
   const problems = paramProblems(rows, o.models);
   const names = o.models.map((m) => `${m.toUpperCase()} encoder ${BOOK_PARAMS[m].encoder.toLocaleString("en")} / decoder ${BOOK_PARAMS[m].decoder.toLocaleString("en")}`).join("; ");
@@ -300,7 +311,7 @@ async function main(): Promise<void> {
   console.log("");
   for (const r of rows.filter((r) => r.error)) console.log(`- ${r.label}: not measured (${r.error})`);
   console.log(`- Param check: ${problems.length ? "MISMATCH " + problems.join("; ") : `OK, every measured row has ${names}`}`);
-  console.log(`- Training: lib/train train() (workers row: its data-parallel engine), Adam 5e-4, batch ${o.batch}; a timed repeat is one epoch of ${o.steps} step(s) (cpu ${o.cpuSteps}); PyTorch: zero_grad/backward/step, ${os.cpus().length} threads.`);
+  console.log(`- Training: lib/train train() (workers row: its data-parallel engine), Adam 5e-4, batch ${o.batch}; a timed repeat is one epoch of ${o.steps} step(s) (cpu ${o.cpuSteps}); PyTorch: zero_grad/backward/step.`);
   console.log(`- Inference: encoder then decoder (VAE: z_mean) on ${o.inferBatch} images per pass (cpu ${o.cpuInferBatch}).`);
   console.log(`- ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other jobs: timings are noisy. Total bench time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   if (o.json) {

@@ -66,6 +66,10 @@ describe("npm run bench -- --tiny", () => {
       expect(t).toBeDefined();
       for (const c of cells(t!)) expect(c).toMatch(/^\d+(\.\d+)?$/);
       expect(cells(row("tfjs wasm")!)[0]).toMatch(/×\)$/);
+      // Per-core peer: PyTorch on one thread, with its ratio to the all-cores run.
+      const one = out.split("\n").find((l) => l.startsWith("| PyTorch") && l.includes("(1 thread)"));
+      expect(one).toBeDefined();
+      expect(cells(one!)[0]).toMatch(num);
     }
   }, 1_600_000);
 });
