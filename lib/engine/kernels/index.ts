@@ -1,5 +1,13 @@
 // Extra kernels for the workbook's backends. initBackend() (../backend.ts)
 // calls installKernels(name) once for the backend it picks.
+//
+//   wasm  Conv2DBackpropFilter  missing in stock tfjs-backend-wasm 4.22 (conv nets could not train)
+//         Conv2DBackpropInput   stock is a naive loop; ours runs XNNPACK Conv2D per output phase
+//                               (Conv2DTranspose forward and every conv input gradient)
+//         Sum                   over leading axes (conv bias gradients) without a full transpose
+//   cpu   Conv2DBackpropFilter  stock takes minutes per batch of the book's models
+// All are built from the backend's own Conv2D plus cheap JS memory shuffles and
+// checked against the stock cpu kernels in test/kernels.test.ts.
 import { installConvGradKernels } from "./conv-grads";
 import { installSumKernel } from "./sum";
 
