@@ -1,7 +1,7 @@
 // Does a generated face have glasses? We answer with a small attribute
 // classifier (3 conv layers + one sigmoid per attribute) trained on synthetic
 // faces, where labels are exact. VAE outputs are blurrier than the drawings,
-// so it also trains on box-blurred copies; its accuracy on clean and blurred
+// so it also trains on box-blurred copies (blurred once and twice); its accuracy on clean and blurred
 // held-out faces is printed by the training script and stored next to the
 // weights. With it we measure how often adding an attribute vector really
 // adds the attribute (the "flip rate"), and what else changes on the way.
@@ -43,7 +43,7 @@ export function labelMatrix(attributes: Record<string, Uint8Array>, names: reado
 }
 
 export interface ClassifierTraining {
-  /** Synthetic faces to train on (each also used blurred). Default 6000. */
+  /** Synthetic faces to train on (each also used blurred once and twice). Default 6000. */
   count?: number;
   epochs?: number;
   /** Seed of the training faces (default 11; keep it apart from the VAE's). */
@@ -51,12 +51,13 @@ export interface ClassifierTraining {
   progress?: ProgressMode;
 }
 
-/** Train the attribute classifier on synthetic faces and their blurred copies. */
+/** Train the attribute classifier on synthetic faces and their blurred (once and twice) copies. */
 export async function trainAttributeClassifier(o: ClassifierTraining = {}): Promise<{ model: tf.LayersModel; history: TrainHistory }> {
   const ds = loadSyntheticFaces({ count: o.count ?? 6000, seed: o.seed ?? 11, cache: "none" });
   const model = buildAttributeClassifier();
-  const x = tf.tidy(() => tf.concat([ds.images, blur(ds.images)]));
-  const y = tf.tidy(() => { const l = labelMatrix(ds.attributes); return tf.concat([l, l]); });
+  // Clean, blurred and twice-blurred copies: VAE outputs range from sharp-ish to soft.
+  const x = tf.tidy(() => { const b = blur(ds.images); return tf.concat([ds.images, b, blur(b)]); });
+  const y = tf.tidy(() => { const l = labelMatrix(ds.attributes); return tf.concat([l, l, l]); });
   ds.images.dispose();
   try {
     const history = await train(model, { x, y }, {
