@@ -4,6 +4,7 @@
 // interrupted run still leaves the best finished epoch behind.
 //
 //   npx tsx scripts/train-pretrained-autoencoder.ts [--epochs 3] [--workers 1|2|auto] [--out pretrained/autoencoder] [--limit N] [--val-limit N]
+//   npx tsx scripts/train-pretrained-autoencoder.ts --resume --epochs 2   (continue from <out>: 2 more epochs, fresh Adam)
 //   npx tsx scripts/train-pretrained-autoencoder.ts --readme-only   (rewrite <out>/README.md from training.json)
 //
 // Writes <out>/encoder/{model.json,weights.bin}, <out>/decoder/{...} (tfjs layers
@@ -16,6 +17,7 @@ import { initBackend } from "../lib/engine/backend";
 import { loadFashionMnist } from "../lib/data/fashion-mnist";
 import { buildAutoencoder } from "../lib/models/autoencoder";
 import { train } from "../lib/train/train";
+import { loadWeights } from "../lib/train/weights";
 
 /** Save each model of the autoencoder as tfjs layers format (model.json + weights.bin), atomically. */
 async function saveAutoencoderWeights(ae: ReturnType<typeof buildAutoencoder>, dir: string, meta: object): Promise<void> {
@@ -111,14 +113,27 @@ async function main(): Promise<void> {
   const testSet = await loadFashionMnist({ split: "test", limit: valLimit });
   const ae = buildAutoencoder();
   console.log(`encoder ${ae.encoder.countParams()} params, decoder ${ae.decoder.countParams()} params; ${trainSet.images.shape[0]} training images`);
-  const log: Record<string, unknown>[] = [];
+  const resume = process.argv.includes("--resume");
+  let log: Record<string, unknown>[] = [];
   let best = Infinity;
+  let offset = 0;
+  let resumeNote: string | undefined;
+  if (resume) {
+    await loadWeights(ae, out);
+    const prev = JSON.parse(fs.readFileSync(path.join(out, "training.json"), "utf8"));
+    log = prev.epochs;
+    best = prev.valBcePerPixel;
+    offset = log.length;
+    resumeNote = `epochs ${offset + 1}+ continued from the saved epoch-${prev.bestEpoch} weights with a fresh Adam (optimizer state is not saved)`;
+    console.log(`resuming after ${offset} epochs (best val ${best.toFixed(4)})`);
+  }
   const t0 = Date.now();
   let lastEpochEnd = t0;
   const history = await train(ae, trainSet.images, {
-    epochs, batchSize: 100, learningRate: 1e-3, validation: testSet.images, seed, workers,
+    epochs, batchSize: 100, learningRate: 1e-3, validation: testSet.images, seed: seed + offset, workers,
     progress: "text", title: "pretrained autoencoder",
-    onEpochEnd: async (epoch, logs) => {
+    onEpochEnd: async (localEpoch, logs) => {
+      const epoch = localEpoch + offset;
       const now = Date.now();
       const entry = { epoch, ...logs, wallSeconds: (now - lastEpochEnd) / 1000 };
       lastEpochEnd = now;
@@ -128,7 +143,7 @@ async function main(): Promise<void> {
         description: "Book chapter-3 autoencoder (2-D latent) on Fashion-MNIST padded to 32x32",
         recipe: { optimizer: "adam", learningRate: 1e-3, loss: "binary cross-entropy (mean over pixels)", batchSize: 100, trainImages: trainSet.images.shape[0], validation: "test split (10k)", seed },
         backend: info.name, threads: info.threads, workers: workersArg, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
-        epochs: log, epochsRequested: epochs, bestEpoch: val < best ? epoch : undefined,
+        epochs: log, epochsRequested: epochs + offset, resumed: resumeNote, bestEpoch: val < best ? epoch : undefined,
         date: new Date().toISOString(),
       };
       if (val < best) {
