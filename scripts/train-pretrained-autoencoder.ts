@@ -73,8 +73,10 @@ await loadWeights(ae, "pretrained/autoencoder");   // lib/train/weights.ts
 
 ## How they were trained
 
-\`npx tsx scripts/train-pretrained-autoencoder.ts --epochs ${meta.epochsRequested ?? eps.length} --workers ${meta.workers}\`
-(the book's recipe): Adam, learning rate 1e-3, binary cross-entropy averaged over the pixels, batch
+${meta.resumedAfter ? `\`npx tsx scripts/train-pretrained-autoencoder.ts --epochs ${meta.resumedAfter} --workers ${meta.workers}\` (the book's 3 epochs), then
+\`... --resume --epochs ${meta.epochsRequested - meta.resumedAfter} --workers ${meta.workers}\` (${meta.resumed}),
+all with the book's recipe` : `\`npx tsx scripts/train-pretrained-autoencoder.ts --epochs ${meta.epochsRequested ?? eps.length} --workers ${meta.workers}\`
+(the book's recipe)`}: Adam, learning rate 1e-3, binary cross-entropy averaged over the pixels, batch
 size 100, all 60,000 training images padded to 32×32, shuffled every epoch (seed ${meta.recipe.seed}),
 validation on the 10,000 test images after every epoch. The weights of the epoch with the lowest
 validation loss are kept; \`training.json\` has the full log.${eps.length < (meta.epochsRequested ?? 0) ? `
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
         description: "Book chapter-3 autoencoder (2-D latent) on Fashion-MNIST padded to 32x32",
         recipe: { optimizer: "adam", learningRate: 1e-3, loss: "binary cross-entropy (mean over pixels)", batchSize: 100, trainImages: trainSet.images.shape[0], validation: "test split (10k)", seed },
         backend: info.name, threads: info.threads, workers: workersArg, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
-        epochs: log, epochsRequested: epochs + offset, resumed: resumeNote, bestEpoch: val < best ? epoch : undefined,
+        epochs: log, epochsRequested: epochs + offset, resumed: resumeNote, resumedAfter: resume ? offset : undefined, bestEpoch: val < best ? epoch : undefined,
         date: new Date().toISOString(),
       };
       if (val < best) {

@@ -189,3 +189,22 @@ describe("with the book's autoencoder", () => {
     ae.dispose();
   });
 });
+
+describe("latent mosaic (lib/plot/mosaic)", () => {
+  it("tiles a decoded grid with the latent values on the axes, and checks the grid size", async () => {
+    const { latentMosaicSvg, showLatentMosaic } = await import("../lib/plot/mosaic");
+    const { displayed } = await import("../lib/display");
+    const range = { min: [-2, 0], max: [2, 3] };
+    const { xs, ys } = gridAxes(range, 3, 2);
+    const imgs = tf.zeros([6, 4, 4, 1]) as tf.Tensor4D;
+    const svg = latentMosaicSvg(imgs, { xs, ys, xLabel: "z[0]", yLabel: "z[1]", title: "grid" });
+    for (const tick of ["-2.00", "0.00", "2.00", "3.00"]) expect(svg).toContain(`>${tick}</text>`);
+    expect(svg).toContain("data:image/png;base64,");
+    expect(svg).toMatch(/>z\[1\]<\/text>/);
+    expect(() => latentMosaicSvg(imgs, { xs: [0, 1], ys })).toThrow(/6 images do not fill a grid of 2 rows \(ys\) x 2 columns \(xs\); expected 4/);
+    const n = displayed.length;
+    showLatentMosaic(imgs, { xs, ys });
+    expect(Object.keys(displayed[n].data).sort()).toEqual(["image/png", "image/svg+xml", "text/plain"]);
+    imgs.dispose();
+  });
+});

@@ -61,7 +61,12 @@ export function latentMosaicSvg(images: ImageBatch, opts: MosaicOptions): string
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">${parts.join("")}</svg>`;
 }
 
-/** Display the mosaic in the notebook. */
+/**
+ * Display the mosaic: the SVG with axes, plus the bare tiles as a PNG for
+ * front ends or exports that drop SVG.
+ */
 export function showLatentMosaic(images: ImageBatch, opts: MosaicOptions): void {
-  show.bundle({ "image/svg+xml": latentMosaicSvg(images, opts), "text/plain": `[${opts.title ?? "latent mosaic"}]` });
+  const svg = latentMosaicSvg(images, opts);
+  const png = imageGridPng(images, { cols: opts.xs.length, gap: 0 });
+  show.bundle({ "image/svg+xml": svg, "image/png": Buffer.from(png).toString("base64"), "text/plain": `[${opts.title ?? "latent mosaic"}]` });
 }
