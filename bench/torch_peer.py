@@ -10,9 +10,25 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 
-import torch
+
+def _threads_arg():
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return str(os.cpu_count() or 1)
+
+
+# BLAS/OpenMP pools size themselves at import; pin them to --threads first.
+# (torch.set_num_threads does not reach the BLAS pool.)
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = _threads_arg()
+
+import torch  # noqa: E402
 from torch import nn
 import torch.nn.functional as F
 
@@ -64,6 +80,17 @@ class Decoder(nn.Module):
 
     def forward(self, z):
         return self.net(self.fc(z).view(-1, 128, 4, 4))
+
+
+def blas_library():
+    """Which libblas the process loaded: Debian's torch calls it for ConvTranspose2d and
+    conv backward, and the reference netlib libblas3 makes those several times slower."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+        return sorted(os.path.basename(os.path.dirname(p)) + "/" + os.path.basename(p) for p in libs)
+    except OSError:
+        return []
 
 
 def count(m):
@@ -137,7 +164,7 @@ def main():
     p.add_argument("--models", default="ae,vae")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    out = {"backend": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads()}
+    out = {"backend": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_library()}
     for kind in args.models.split(","):
         out[kind] = bench(kind, args)
     print("BENCH_RESULT " + json.dumps(out), flush=True)

@@ -312,6 +312,11 @@ async function main(): Promise<void> {
   for (const r of rows.filter((r) => r.error)) console.log(`- ${r.label}: not measured (${r.error})`);
   console.log(`- Param check: ${problems.length ? "MISMATCH " + problems.join("; ") : `OK, every measured row has ${names}`}`);
   console.log(`- Training: lib/train train() (workers row: its data-parallel engine), Adam 5e-4, batch ${o.batch}; a timed repeat is one epoch of ${o.steps} step(s) (cpu ${o.cpuSteps}); PyTorch: zero_grad/backward/step.`);
+  for (const r of rows.filter((r) => r.backend === "pytorch" && !r.error).slice(0, 1)) {
+    const blas = ((r as RunResult & { blas?: string[] }).blas ?? []).join(", ") || "unknown";
+    const reference = /(^|, )blas\/libblas/.test(blas);
+    console.log(`- PyTorch BLAS: ${blas}${reference ? " - the slow reference BLAS: Debian's torch runs ConvTranspose2d and conv backward through it; apt install libopenblas0-pthread" : ""}.`);
+  }
   console.log(`- Inference: encoder then decoder (VAE: z_mean) on ${o.inferBatch} images per pass (cpu ${o.cpuInferBatch}).`);
   console.log(`- ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other jobs: timings are noisy. Total bench time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   if (o.json) {
