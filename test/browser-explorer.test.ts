@@ -7,6 +7,7 @@
 // space must show the right decoded images.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawn, spawnSync, ChildProcess } from "child_process";
+import { runNotebook } from "./helpers/run";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
@@ -167,9 +168,7 @@ describe("latent explorer in a real browser", () => {
       metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
       cells: CELLS.map(code),
     }));
-    const r = spawnSync(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), path.join(work, `${NB}.ipynb`)], {
-      cwd: root, encoding: "utf8", env: { ...process.env, QUICK: "1", GDL_NOTEBOOK_OUT: out }, timeout: 600_000,
-    });
+    const r = await runNotebook(path.join(work, `${NB}.ipynb`), { QUICK: "1", GDL_NOTEBOOK_OUT: out });
     if (r.status !== 0) throw new Error(`the explorer test notebook failed:\n${r.stdout}\n${r.stderr}`);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { run } from "./helpers/run";
 
 // The project kernel must work from a project path with spaces, and a notebook
 // outside notebooks/ (kernel started in another folder) must still import ./lib.
@@ -21,8 +22,7 @@ function notebook(file: string, sources: string[]) {
 }
 
 function execute(nb: string, out: string) {
-  return spawnSync(PY!, [path.join(root, "scripts", "execute_notebooks.py"), "--out", out, "--timeout", "300", nb], {
-    encoding: "utf8",
+  return run(PY!, [path.join(root, "scripts", "execute_notebooks.py"), "--out", out, "--timeout", "300", nb], {
     env: { ...process.env, JUPYTER_PATH: path.join(project, "jupyter") },
   });
 }
@@ -47,22 +47,22 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
 describe("project kernel paths", () => {
-  it("runs from a project path with spaces and imports ./lib", () => {
+  it("runs from a project path with spaces and imports ./lib", async () => {
     const nb = path.join(project, "notebooks", "spaces.ipynb");
     notebook(nb, ['import { isQuick, projectRoot } from "./lib/settings";\nconsole.log("root=" + projectRoot() + " cwd=" + process.cwd());']);
-    const r = execute(nb, path.join(base, "out"));
+    const r = await execute(nb, path.join(base, "out"));
     expect(r.status, r.stderr).toBe(0);
     const text = outputsText(path.join(base, "out", "spaces.ipynb"));
     expect(text).toContain(`root=${project}`);
     expect(text).toContain(`cwd=${path.join(project, "notebooks")}`);
   }, 300_000);
 
-  it("imports ./lib from a notebook started in another folder", () => {
+  it("imports ./lib from a notebook started in another folder", async () => {
     const elsewhere = path.join(base, "elsewhere");
     fs.mkdirSync(elsewhere);
     const nb = path.join(elsewhere, "other.ipynb");
     notebook(nb, ['import { pick } from "./lib/settings";\nconsole.log("picked=" + pick("full", "quick"));']);
-    const r = execute(nb, path.join(base, "out2"));
+    const r = await execute(nb, path.join(base, "out2"));
     expect(r.status, r.stderr).toBe(0);
     expect(outputsText(path.join(base, "out2", "other.ipynb"))).toMatch(/picked=(full|quick)/);
   }, 300_000);

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
+import { run } from "./helpers/run";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -27,19 +28,6 @@ function findPython(): string | null {
 function env(): NodeJS.ProcessEnv {
   const jp = [path.join(root, "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
   return { ...process.env, JUPYTER_PATH: jp, PYDEVD_DISABLE_FILE_VALIDATION: "1", GDL_TSLAB_PATCHES: "1" };
-}
-
-/** Run a command without blocking the worker (vitest's RPC times out on long spawnSync). */
-function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: root, env: opts.env });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    p.on("error", reject);
-    p.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
 }
 
 async function runGroup(group: string): Promise<void> {

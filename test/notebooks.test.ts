@@ -1,8 +1,8 @@
 import { describe, it, expect } from "vitest";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runNotebook as runNb } from "./helpers/run";
 
 // Every notebook runs top to bottom through a real Jupyter kernel (the project
 // kernelspec), via the same runner as `npm run notebooks`. Quick mode unless
@@ -13,11 +13,7 @@ const notebooks = fs.readdirSync(nbDir).filter((f) => /^\d.*\.ipynb$/.test(f)).s
 const out = fs.mkdtempSync(path.join(os.tmpdir(), "nb-out-"));
 
 function runNotebook(nb: string) {
-  return spawnSync(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), nb], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, QUICK: process.env.QUICK ?? "1", GDL_NOTEBOOK_OUT: out },
-  });
+  return runNb(nb, { QUICK: process.env.QUICK ?? "1", GDL_NOTEBOOK_OUT: out });
 }
 
 interface Cell { cell_type: string; outputs?: { output_type: string; name?: string; text?: string | string[] }[] }
@@ -29,8 +25,8 @@ describe("notebooks execute top to bottom", () => {
   });
 
   for (const nb of notebooks) {
-    it(nb, () => {
-      const r = runNotebook(path.join(nbDir, nb));
+    it(nb, async () => {
+      const r = await runNotebook(path.join(nbDir, nb));
       expect(r.status, `${nb} failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
       const executed = JSON.parse(fs.readFileSync(path.join(out, nb), "utf8")) as { cells: Cell[] };
       const code = executed.cells.filter((c) => c.cell_type === "code");
@@ -43,7 +39,7 @@ describe("notebooks execute top to bottom", () => {
 });
 
 describe("notebook runner", () => {
-  it("exits non-zero on a failing cell and prints the real error and stack", () => {
+  it("exits non-zero on a failing cell and prints the real error and stack", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nb-broken-"));
     const nb = path.join(dir, "broken.ipynb");
     const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
@@ -52,7 +48,7 @@ describe("notebook runner", () => {
       metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
       cells: [cell('console.log("fine")'), cell('function inner(): number { throw new Error("boom from inner"); }\ninner();')],
     }));
-    const r = runNotebook(nb);
+    const r = await runNotebook(nb);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("FAIL");
     expect(r.stderr).toMatch(/code cell 2/);

@@ -1,0 +1,29 @@
+// Run a child process without blocking the vitest worker: a long spawnSync
+// starves vitest's RPC heartbeat ("Timeout calling onTaskUpdate") and fails the run.
+import { spawn } from "child_process";
+import * as path from "path";
+
+export const root = path.resolve(__dirname, "..", "..");
+
+export interface RunResult { status: number | null; stdout: string; stderr: string }
+
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { cwd: opts.cwd ?? root, env: opts.env ?? process.env });
+    let stdout = "";
+    let stderr = "";
+    const timer = opts.timeoutMs ? setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs) : null;
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    p.on("error", reject);
+    p.on("close", (status) => {
+      if (timer) clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** `node scripts/run-notebooks.mjs <nb>` with extra env. */
+export function runNotebook(nb: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), nb], { env: { ...process.env, ...env } });
+}
