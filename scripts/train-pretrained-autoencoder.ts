@@ -90,7 +90,7 @@ ${rows.join("\n")}
 
 Backend: tfjs ${meta.backend} (${meta.threads} thread per worker), ${meta.workers} data-parallel worker(s) of
 \`train()\`, on a ${meta.cpus}-core ${meta.cpuModel ?? "CPU"} that was **shared with several other training jobs**
-at the time (load average 15-20), so the times above are far slower than the machine can do alone
+at the time (load average 5-20), so the times above are far slower than the machine can do alone
 (about 135 img/s on one free core). Total: ${(total / 60).toFixed(0)} min. Trained ${String(meta.date).slice(0, 10)}.
 `;
 }
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     log = prev.epochs;
     best = prev.valBcePerPixel;
     offset = log.length;
-    resumeNote = `epochs ${offset + 1}+ continued from the saved epoch-${prev.bestEpoch} weights with a fresh Adam (optimizer state is not saved)`;
+    resumeNote = `epochs ${offset + 1}+ continued from the saved epoch-${prev.bestEpoch} weights with a fresh Adam, since the optimizer state is not saved`;
     console.log(`resuming after ${offset} epochs (best val ${best.toFixed(4)})`);
   }
   const t0 = Date.now();
