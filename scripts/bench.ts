@@ -312,7 +312,22 @@ async function main(): Promise<void> {
   for (const r of rows.filter((r) => r.error)) console.log(`- ${r.label}: not measured (${r.error})`);
   console.log(`- Param check: ${problems.length ? "MISMATCH " + problems.join("; ") : `OK, every measured row has ${names}`}`);
   console.log(`- Training: lib/train train() (workers row: its data-parallel engine), Adam 5e-4, batch ${o.batch}; a timed repeat is one epoch of ${o.steps} step(s) (cpu ${o.cpuSteps}); PyTorch: zero_grad/backward/step.`);
-  for (const r of rows.filter((r) => r.backend === "pytorch" && !r.error).slice(0, 1)) {
+  const torchRows = rows.filter((r) => r.backend === "pytorch" && !r.error);
+  const one = torchRows.find((r) => r.threads === 1);
+  if (one && torchRows[0] !== one) {
+    // OpenMP barriers make multi-thread PyTorch collapse when other jobs hold the cores.
+    const parts: string[] = [];
+    for (const r of rows.filter((r) => r.backend !== "pytorch" && !r.error)) {
+      for (const m of o.models) {
+        for (const k of ["train", "infer"] as const) {
+          const v = r[m]?.[k], ref = one[m]?.[k];
+          if (v !== undefined && ref && Number.isFinite(v)) parts.push(`${r.label} ${m.toUpperCase()} ${k} ${(v / ref).toFixed(2)}×`);
+        }
+      }
+    }
+    if (parts.length) console.log(`- Per core, vs PyTorch on 1 thread: ${parts.join(", ")}.`);
+  }
+  for (const r of torchRows.slice(0, 1)) {
     const blas = ((r as RunResult & { blas?: string[] }).blas ?? []).join(", ") || "unknown";
     const reference = /(^|, )blas\/libblas/.test(blas);
     console.log(`- PyTorch BLAS: ${blas}${reference ? " - the slow reference BLAS: Debian's torch runs ConvTranspose2d and conv backward through it; apt install libopenblas0-pthread" : ""}.`);

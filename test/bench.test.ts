@@ -70,6 +70,7 @@ describe("npm run bench -- --tiny", () => {
       const one = out.split("\n").find((l) => l.startsWith("| PyTorch") && l.includes("(1 thread)"));
       expect(one).toBeDefined();
       expect(cells(one!)[0]).toMatch(num);
+      expect(out).toMatch(/Per core, vs PyTorch on 1 thread: tfjs wasm AE train \d+\.\d\d×/);
     }
   }, 1_600_000);
 });
