@@ -17,7 +17,7 @@ import { initBackend } from "../lib/engine/backend";
 import { loadSyntheticFaces } from "../lib/data/synthetic-faces";
 import { buildWorkbookFaceVae, FACE_VAE_DEFAULTS, WORKBOOK_FACE_VAE } from "../lib/models/face-vae";
 import { evaluate, train } from "../lib/train/train";
-import { saveWeights } from "../lib/train/weights";
+import { loadWeights, saveWeights } from "../lib/train/weights";
 import { trainAttributeClassifier, classifierAccuracy, CLASSIFIER_ATTRIBUTES } from "../lib/eval/attributes";
 
 function arg(name: string, def: string): string {
@@ -42,15 +42,22 @@ async function trainVae(out: string, info: { name: string; threads?: number }): 
   const workers = workersArg === "auto" ? "auto" : Number(workersArg);
   const seed = 1;
   const vae = buildWorkbookFaceVae();
+  // --resume: continue from the saved weights and log (fresh Adam state), with the next unseen chunks.
+  const resume = process.argv.includes("--resume");
+  const prev = resume ? JSON.parse(fs.readFileSync(path.join(out, "training.json"), "utf8")) : null;
+  if (resume) await loadWeights(vae, path.join(out, "vae"));
   const params = vae.encoder.countParams() + vae.decoder.countParams();
   const val = loadSyntheticFaces({ count: 1000, seed: 2, cache: "none" });
   console.log(`face VAE: ${params} parameters, filters ${JSON.stringify(vae.options.filters)}, latent ${vae.options.latentDim}; ` +
     `up to ${chunks} chunks of ${chunk} faces, ${minutes} min budget`);
   const optimizer = tf.train.adam(learningRate);
-  const log: Record<string, number>[] = [];
-  const t0 = Date.now();
-  let trainSeconds = 0;
-  for (let k = 0; k < chunks; k++) {
+  const log: Record<string, number>[] = prev ? prev.chunks : [];
+  const k0 = log.length;
+  const t0 = Date.now() - (prev ? prev.wallMinutes * 60000 : 0);
+  const tStart = Date.now();
+  let trainSeconds = prev ? prev.trainSeconds : 0;
+  const sessions: unknown[] = prev?.sessions ?? (prev ? [{ chunks: k0, learningRate: prev.recipe.learningRate, batchSize: prev.recipe.batchSize, loadAverageAtEnd: prev.loadAverageAtEnd }] : []);
+  for (let k = k0; k < k0 + chunks; k++) {
     const data = loadSyntheticFaces({ count: chunk, seed, start: k * chunk, cache: "none" });
     const h = await train(vae, data.images, { epochs: 1, batchSize, optimizer, seed: 100 + k, workers, progress: false });
     data.images.dispose();
@@ -61,7 +68,7 @@ async function trainVae(out: string, info: { name: string; threads?: number }): 
       val_loss: v.loss, val_reconstruction: v.reconstruction, val_kl: v.kl, imagesPerSecond: h.imagesPerSecond, wallMinutes: (Date.now() - t0) / 60000,
     };
     log.push(entry);
-    console.log(`chunk ${k + 1}/${chunks}: loss ${entry.loss.toFixed(2)} (mse ${entry.reconstruction.toFixed(5)}, kl ${entry.kl.toFixed(2)}), ` +
+    console.log(`chunk ${k + 1}/${k0 + chunks}: loss ${entry.loss.toFixed(2)} (mse ${entry.reconstruction.toFixed(5)}, kl ${entry.kl.toFixed(2)}), ` +
       `val ${v.loss.toFixed(2)} (mse ${v.reconstruction.toFixed(5)}, kl ${v.kl.toFixed(2)}), ${h.imagesPerSecond.toFixed(1)} img/s, ${entry.wallMinutes.toFixed(1)} min`);
     await saveWeights(vae, path.join(out, "vae"));
     writeJsonAtomic(path.join(out, "training.json"), {
@@ -74,9 +81,11 @@ async function trainVae(out: string, info: { name: string; threads?: number }): 
       },
       backend: info.name, threads: info.threads, workers: workersArg, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
       loadAverageAtEnd: os.loadavg()[0],
-      trainSeconds, wallMinutes: (Date.now() - t0) / 60000, chunks: log,
+      trainSeconds, wallMinutes: (Date.now() - t0) / 60000,
+      sessions: [...sessions, { chunks: k + 1 - k0, learningRate, batchSize, resumed: resume, loadAverageAtEnd: os.loadavg()[0] }],
+      chunks: log,
     });
-    if ((Date.now() - t0) / 60000 > minutes) { console.log(`time budget of ${minutes} min reached`); break; }
+    if ((Date.now() - tStart) / 60000 > minutes) { console.log(`time budget of ${minutes} min reached`); break; }
   }
   optimizer.dispose();
   val.images.dispose();
