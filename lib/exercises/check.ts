@@ -2,6 +2,7 @@
 // function against hidden cases, never throw, print one clear verdict with a
 // hint. A stub that calls todo() is reported as "not done yet", so notebooks
 // with unfinished exercises still run top to bottom.
+import * as tf from "@tensorflow/tfjs";
 
 export class NotDoneYet extends Error {
   constructor(what = "this exercise") {
@@ -112,3 +113,45 @@ function report(r: CheckResult): CheckResult {
   printer(r.message);
   return r;
 }
+
+
+// ---- building blocks shared by the chapters' exercise modules -------------
+
+/** One exercise: `check(fn)` prints ✅/❌/⏳ and never throws; `evaluate(fn)` returns the result (tests). */
+export function exercise<F>(name: string, hint: string, cases: (fn: F) => CheckCase[]) {
+  const evaluate = (fn: F): CheckResult => {
+    if (typeof fn !== "function") {
+      return runCheck(name, [{ name: "argument", run: () => { throw new Mismatch(`pass your function itself, e.g. check.${name}(${name}); got ${typeof fn}`); } }], hint);
+    }
+    // Hidden inputs are made inside each case and disposed after it, so a failing case cannot leak them.
+    return runCheck(name, cases(fn), hint);
+  };
+  return { evaluate, check: (fn: F): void => { evaluate(fn); } };
+}
+
+/**
+ * Make fresh inputs, call the learner's function once, then check: it left no
+ * tensors behind (a returned tensor is allowed), it did not dispose its inputs,
+ * and `verify` accepts the result. Inputs and result are always freed.
+ */
+export function callAndVerify<T extends tf.Tensor[], R>(make: () => T, call: (inputs: T) => R, verify: (result: R, inputs: T) => void): void {
+  const inputs = make();
+  let result: R | undefined;
+  try {
+    const before = tf.memory().numTensors;
+    result = call(inputs);
+    const leaked = tf.memory().numTensors - before - (result instanceof tf.Tensor ? 1 : 0);
+    if (inputs.some((t) => t.isDisposed)) throw new Mismatch("your function disposed an input tensor; only dispose tensors you created");
+    if (leaked > 0) {
+      throw new Mismatch(`your function left ${leaked} tensor${leaked === 1 ? "" : "s"} behind; wrap the tensor maths in tf.tidy(() => ...) so only the result survives`);
+    }
+    verify(result, inputs);
+  } finally {
+    if (result instanceof tf.Tensor && !result.isDisposed) result.dispose();
+    tf.dispose(inputs.filter((t) => !t.isDisposed));
+  }
+}
+
+/** "a tensor of shape [2,3]", "an array of length 4", or the typeof: for mismatch messages. */
+export const shapeOf = (v: unknown): string =>
+  v instanceof tf.Tensor ? `a tensor of shape [${v.shape}]` : Array.isArray(v) ? `an array of length ${v.length}` : typeof v;

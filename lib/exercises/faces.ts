@@ -5,38 +5,9 @@
 // References: lib/latent/attributes (attribute vectors) and lib/models/losses
 // (the KL term); a function that leaves tensors behind fails with a hint.
 import * as tf from "@tensorflow/tfjs";
-import { CheckCase, CheckResult, expectArrayClose, expectClose, expectTrue, Mismatch, runCheck } from "./check";
+import { CheckCase, callAndVerify, exercise, expectArrayClose, expectClose, expectTrue, Mismatch, shapeOf } from "./check";
 import { attributeVector as referenceAttributeVector } from "../latent/attributes";
 import { klPerExample } from "../models/losses";
-
-function exercise<F>(name: string, hint: string, cases: (fn: F) => CheckCase[]) {
-  const evaluate = (fn: F): CheckResult => {
-    if (typeof fn !== "function") {
-      return runCheck(name, [{ name: "argument", run: () => { throw new Mismatch(`pass your function itself, e.g. check.${name}(${name}); got ${typeof fn}`); } }], hint);
-    }
-    return runCheck(name, cases(fn), hint);
-  };
-  return { evaluate, check: (fn: F): void => { evaluate(fn); } };
-}
-
-/** Call the learner's function on fresh inputs; fail on leaked tensors or disposed inputs; always clean up. */
-function callAndVerify<T extends tf.Tensor[], R>(make: () => T, call: (inputs: T) => R, verify: (result: R, inputs: T) => void): void {
-  const inputs = make();
-  let result: R | undefined;
-  try {
-    const before = tf.memory().numTensors;
-    result = call(inputs);
-    const leaked = tf.memory().numTensors - before - (result instanceof tf.Tensor ? 1 : 0);
-    if (inputs.some((t) => t.isDisposed)) throw new Mismatch("your function disposed an input tensor; only dispose tensors you created");
-    if (leaked > 0) throw new Mismatch(`your function left ${leaked} tensor${leaked === 1 ? "" : "s"} behind; wrap the tensor maths in tf.tidy(() => ...) so only the result survives`);
-    verify(result, inputs);
-  } finally {
-    if (result instanceof tf.Tensor && !result.isDisposed) result.dispose();
-    tf.dispose(inputs.filter((t) => !t.isDisposed));
-  }
-}
-
-const describe = (v: unknown) => (v instanceof tf.Tensor ? `a tensor of shape [${v.shape}]` : Array.isArray(v) ? `an array of length ${v.length}` : typeof v);
 
 // ---- attribute vector ---------------------------------------------------------
 
@@ -55,7 +26,7 @@ const attributeVector = exercise<AttributeVectorFn>(
         const wantArr = Array.from(want.dataSync());
         want.dispose();
         callAndVerify(() => [z], ([codes]) => fn(codes as tf.Tensor2D, labels), (got: unknown) => {
-          if (!(got instanceof tf.Tensor)) throw new Mismatch(`return a tensor of shape [${z.shape[1]}], got ${describe(got)}`);
+          if (!(got instanceof tf.Tensor)) throw new Mismatch(`return a tensor of shape [${z.shape[1]}], got ${shapeOf(got)}`);
           expectTrue(got.rank === 1 && got.shape[0] === z.shape[1], `expected shape [${z.shape[1]}] (one number per latent dimension), got [${got.shape}]`);
           expectArrayClose(Array.from(got.dataSync()), wantArr, 1e-4, "attribute vector");
         });
