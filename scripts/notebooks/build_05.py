@@ -224,6 +224,18 @@ const codes = keep("codes", embed(vae.encoder, test.images, { limit: nEmbed, out
 const latent = { ...codesToXY(codes), label: test.labels.slice(0, nEmbed), classNames: test.classNames };
 showPlotlyScatter(latent, { title: "VAE latent space (z_mean of test images)", xLabel: "z[0]", yLabel: "z[1]" });"""),
     code("""showScatter(latent, { title: "VAE latent space (static)", xLabel: "z[0]", yLabel: "z[1]", width: 560, height: 420 });"""),
+    md(r"""The explorer below (`lib/plot/explorer.ts`) decodes the latent space under the mouse: hover
+over empty space to see what the decoder makes there, over a test point to see that image. Compare
+with the autoencoder's explorer in notebook 04 — here the space between clusters still decodes to
+plausible clothing, because the KL term pulls codes together around the origin."""),
+    code("""import { latentExplorer } from "./lib/plot/explorer";
+const explorerImages = keep("explorerImages", test.images.slice(0, nEmbed));
+latentExplorer({
+  points: { x: latent.x, y: latent.y, labels: latent.label, classNames: test.classNames },
+  decode: (z) => vae.decode(z), pointImages: explorerImages,
+  gridSize: pick(30, 10), maxPoints: pick(2000, 500),
+  title: "VAE latent space: move the mouse to decode", xLabel: "z[0]", yLabel: "z[1]",
+});"""),
     md(r"""Compare the axes with the autoencoder's: the codes now sit within about ±3 of the origin, roughly
 like samples from $\mathcal{N}(0, I)$, with classes still grouped (trousers and bags apart,
 shirts, pullovers and coats overlapping — they look alike).

@@ -175,6 +175,23 @@ for (const a of ATTRS) {
   const norm = tf.tidy(() => vectors[a].norm().dataSync()[0]);
   console.log(`${a.padEnd(11)} ${n} faces with, ${faces.images.shape[0] - n} without; |v| = ${norm.toFixed(2)}`);
 }"""),
+    md(r"""The face codes have 200 dimensions, so we cannot plot them directly. The explorer below shows
+the plane through the mean code spanned by the two directions of largest spread (a PCA of the
+codes): hover anywhere to decode that point of the plane, or over a face's dot to see the face.
+A slice through two raw coordinates with the other 198 at zero would show much less — no single
+coordinate matters much on its own."""),
+    code("""import { latentExplorer, pcaPlane } from "./lib/plot/explorer";
+import { codesToXY } from "./lib/latent/embed";
+const nExplore = Math.min(pick(2000, 300), codes.shape[0]);
+const exploreCodes = keep("exploreCodes", codes.slice(0, nExplore) as tf.Tensor2D);
+const exploreImages = keep("exploreImages", faces.images.slice(0, nExplore));
+const plane = pcaPlane(exploreCodes);
+const planeXY = plane.project(exploreCodes);
+const planePts = codesToXY(planeXY);
+planeXY.dispose();
+console.log(`PCA plane: ${(100 * plane.explained![0]).toFixed(1)}% + ${(100 * plane.explained![1]).toFixed(1)}% of the latent variance`);
+latentExplorer({ points: { x: planePts.x, y: planePts.y }, decode: (z) => vae.decode(z), lift: plane.lift, pointImages: exploreImages,
+  gridSize: pick(24, 8), title: "Face VAE latent space (PCA plane)", xLabel: "PC 1", yLabel: "PC 2" });"""),
     md(r"""To see a vector at work, take faces that *lack* the attribute, add $s \cdot v_a$ to their codes
 for increasing strengths $s$, and decode. Each row below is one face; the first column ($s = 0$)
 is its plain reconstruction."""),
