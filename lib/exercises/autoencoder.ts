@@ -6,46 +6,9 @@
 // reference answers. Each check also counts tensors: a function that leaves
 // tensors behind fails with a hint to use tf.tidy.
 import * as tf from "@tensorflow/tfjs";
-import { CheckCase, CheckResult, expectArrayClose, expectClose, expectTrue, Mismatch, runCheck } from "./check";
+import { CheckCase, callAndVerify, exercise, expectArrayClose, expectClose, expectTrue, Mismatch, shapeOf } from "./check";
 import { perImageError, nearestImages } from "../eval/reconstruction";
 import { interpolate as referenceInterpolate } from "../latent/explore";
-
-function exercise<F>(name: string, hint: string, cases: (fn: F) => CheckCase[]) {
-  const evaluate = (fn: F): CheckResult => {
-    if (typeof fn !== "function") {
-      return runCheck(name, [{ name: "argument", run: () => { throw new Mismatch(`pass your function itself, e.g. check.${name}(${name}); got ${typeof fn}`); } }], hint);
-    }
-    // Hidden inputs are made inside each case and disposed after it, so a
-    // failing case cannot leak them either.
-    return runCheck(name, cases(fn), hint);
-  };
-  return { evaluate, check: (fn: F): void => { evaluate(fn); } };
-}
-
-/**
- * Make fresh inputs, call the learner's function once, then check: it left no
- * tensors behind (a returned tensor is allowed), it did not dispose its
- * inputs, and `verify` accepts the result. Inputs and result are always freed.
- */
-function callAndVerify<T extends tf.Tensor[], R>(make: () => T, call: (inputs: T) => R, verify: (result: R, inputs: T) => void): void {
-  const inputs = make();
-  let result: R | undefined;
-  try {
-    const before = tf.memory().numTensors;
-    result = call(inputs);
-    const leaked = tf.memory().numTensors - before - (result instanceof tf.Tensor ? 1 : 0);
-    if (inputs.some((t) => t.isDisposed)) throw new Mismatch("your function disposed its input tensor; only dispose tensors you created");
-    if (leaked > 0) {
-      throw new Mismatch(`your function left ${leaked} tensor${leaked === 1 ? "" : "s"} behind; wrap the tensor maths in tf.tidy(() => ...) so only the result survives`);
-    }
-    verify(result, inputs);
-  } finally {
-    if (result instanceof tf.Tensor && !result.isDisposed) result.dispose();
-    tf.dispose(inputs.filter((t) => !t.isDisposed));
-  }
-}
-
-const shapeOf = (v: unknown) => (v instanceof tf.Tensor ? `a tensor of shape [${v.shape}]` : Array.isArray(v) ? `an array of length ${v.length}` : typeof v);
 
 // ---- reconstruction error of one image -------------------------------------
 

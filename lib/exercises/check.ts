@@ -141,7 +141,7 @@ export function callAndVerify<T extends tf.Tensor[], R>(make: () => T, call: (in
     const before = tf.memory().numTensors;
     result = call(inputs);
     const leaked = tf.memory().numTensors - before - (result instanceof tf.Tensor ? 1 : 0);
-    if (inputs.some((t) => t.isDisposed)) throw new Mismatch("your function disposed an input tensor; only dispose tensors you created");
+    if (inputs.some((t) => t.isDisposed)) throw new Mismatch("your function disposed its input tensor; only dispose tensors you created");
     if (leaked > 0) {
       throw new Mismatch(`your function left ${leaked} tensor${leaked === 1 ? "" : "s"} behind; wrap the tensor maths in tf.tidy(() => ...) so only the result survives`);
     }
