@@ -41,16 +41,40 @@ function candidates(): BackendName[] {
   return ["tensorflow", "wasm", "cpu"];
 }
 
-async function trySet(name: BackendName): Promise<void> {
-  if (name === "tensorflow") {
-    // Optional dependency: absent where its native library could not be downloaded.
-    require("@tensorflow/tfjs-node");
-  } else if (name === "wasm") {
-    require("@tensorflow/tfjs-backend-wasm");
+const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+/**
+ * The wasm backend's Emscripten glue adds process handlers that re-throw every
+ * uncaught exception and unhandled rejection, which turns one stray async error
+ * in a notebook cell into a dead kernel. Remove the handlers it added, so the
+ * kernel's own (which report the error) or Node's defaults apply again.
+ */
+function dropHandlersAddedSince(before: Record<(typeof PROCESS_EVENTS)[number], Function[]>): void {
+  for (const ev of PROCESS_EVENTS) {
+    for (const l of process.listeners(ev as "uncaughtException")) {
+      if (!before[ev].includes(l)) process.removeListener(ev, l as (...args: unknown[]) => void);
+    }
   }
-  const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
-  await tf.ready();
+}
+
+async function trySet(name: BackendName): Promise<void> {
+  const before = {
+    uncaughtException: process.listeners("uncaughtException") as Function[],
+    unhandledRejection: process.listeners("unhandledRejection") as Function[],
+  };
+  try {
+    if (name === "tensorflow") {
+      // Optional dependency: absent where its native library could not be downloaded.
+      require("@tensorflow/tfjs-node");
+    } else if (name === "wasm") {
+      require("@tensorflow/tfjs-backend-wasm");
+    }
+    const ok = await tf.setBackend(name);
+    if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
+    await tf.ready();
+  } finally {
+    if (name === "wasm") dropHandlersAddedSince(before);
+  }
 }
 
 function threadsOf(name: BackendName): number {
