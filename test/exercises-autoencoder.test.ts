@@ -1,17 +1,14 @@
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { evaluate, check } from "../lib/exercises/autoencoder";
-import { setCheckPrinter, todo } from "../lib/exercises/check";
+import { capturePrinted, itGivesTheRightVerdicts, type ExerciseTable } from "./helpers/exercises";
 import * as S from "../lib/exercises/solutions/autoencoder";
 
-const printed: string[] = [];
-let restore: (l: string) => void;
-beforeAll(async () => { await tf.setBackend("cpu"); restore = setCheckPrinter((l) => printed.push(l)); });
-afterAll(() => { setCheckPrinter(restore); });
+const printed = capturePrinted(() => tf.setBackend("cpu"));
 
 type Ev = typeof evaluate;
 // For each exercise: the solution, and plausible wrong answers (each must fail).
-const table: { [K in keyof Ev]: { solution: Parameters<Ev[K]>[0]; wrong: Parameters<Ev[K]>[0][] } } = {
+const table: ExerciseTable<Ev> = {
   reconstructionError: {
     solution: S.reconstructionError,
     wrong: [
@@ -44,24 +41,7 @@ const table: { [K in keyof Ev]: { solution: Parameters<Ev[K]>[0]; wrong: Paramet
 };
 
 describe("autoencoder exercise checks", () => {
-  for (const name of Object.keys(table) as (keyof Ev)[]) {
-    it(`${name}: the solution passes, wrong answers fail with a hint, a stub reports not done, no leaks`, () => {
-      const ev = evaluate[name] as (fn: unknown) => ReturnType<Ev[keyof Ev]>;
-      const before = tf.memory().numTensors;
-      const ok = ev(table[name].solution);
-      expect(ok.status, ok.message).toBe("pass");
-      expect(ok.passed).toBe(ok.total);
-      expect(tf.memory().numTensors).toBe(before);
-      for (const w of table[name].wrong) {
-        const bad = ev(w);
-        expect(bad.status, `a wrong ${name} passed`).toBe("fail");
-        expect(bad.message).toMatch(/❌.*\n.*\n\s+Hint: /);
-      }
-      const stub = ev(() => todo());
-      expect(stub.status).toBe("todo");
-      expect(stub.message).toMatch(/not done yet/);
-    });
-  }
+  itGivesTheRightVerdicts(evaluate, table, { tensors: true });
 
   it("leaky and input-disposing answers get a specific message", () => {
     expect(evaluate.reconstructionError(table.reconstructionError.wrong[3]).message).toMatch(/left \d+ tensors? behind.*tf.tidy/);

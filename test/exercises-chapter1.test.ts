@@ -1,18 +1,16 @@
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import { evaluate, check } from "../lib/exercises/chapter1";
-import { setCheckPrinter, todo, runCheck, expectClose } from "../lib/exercises/check";
+import { runCheck, expectClose } from "../lib/exercises/check";
+import { capturePrinted, itGivesTheRightVerdicts, type ExerciseTable } from "./helpers/exercises";
 import * as S from "../lib/exercises/solutions/chapter1";
 import type { Box } from "../lib/probability/box";
 import type { Rng } from "../lib/probability/rng";
 
-const printed: string[] = [];
-let restore: (l: string) => void;
-beforeAll(() => { restore = setCheckPrinter((l) => printed.push(l)); });
-afterAll(() => { setCheckPrinter(restore); });
+const printed = capturePrinted();
 
 type Ev = typeof evaluate;
 // For each exercise: the solution, plausible wrong answers (each must fail).
-const table: { [K in keyof Ev]: { solution: Parameters<Ev[K]>[0]; wrong: Parameters<Ev[K]>[0][] } } = {
+const table: ExerciseTable<Ev> = {
   sigmoidProbability: {
     solution: S.sigmoidProbability,
     wrong: [(w, b, x) => 1 / (1 + Math.exp(w.reduce((s, v, i) => s + v * x[i], b))), (w, b, x) => w.reduce((s, v, i) => s + v * x[i], b)],
@@ -65,23 +63,7 @@ const table: { [K in keyof Ev]: { solution: Parameters<Ev[K]>[0]; wrong: Paramet
 };
 
 describe("chapter 1 exercise checks", () => {
-  for (const name of Object.keys(table) as (keyof Ev)[]) {
-    it(`${name}: the solution passes, wrong answers fail with a hint, a stub reports not done`, () => {
-      const ev = evaluate[name] as (fn: unknown) => ReturnType<Ev[keyof Ev]>;
-      const ok = ev(table[name].solution);
-      expect(ok.status, ok.message).toBe("pass");
-      expect(ok.passed).toBe(ok.total);
-      expect(ok.message).toMatch(/^✅/);
-      for (const w of table[name].wrong) {
-        const bad = ev(w);
-        expect(bad.status, `a wrong ${name} passed`).toBe("fail");
-        expect(bad.message).toMatch(/❌.*\n.*\n\s+Hint: /);
-      }
-      const stub = ev(() => todo());
-      expect(stub.status).toBe("todo");
-      expect(stub.message).toMatch(/not done yet/);
-    });
-  }
+  itGivesTheRightVerdicts(evaluate, table);
 
   it("check.* prints and never throws, even for functions that throw or wrong arguments", () => {
     printed.length = 0;

@@ -1,13 +1,10 @@
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { evaluate, check } from "../lib/exercises/vae";
-import { setCheckPrinter, todo } from "../lib/exercises/check";
+import { capturePrinted, itGivesTheRightVerdicts, type ExerciseTable } from "./helpers/exercises";
 import * as S from "../lib/exercises/solutions/vae";
 
-const printed: string[] = [];
-let restore: (l: string) => void;
-beforeAll(async () => { await tf.setBackend("cpu"); restore = setCheckPrinter((l) => printed.push(l)); });
-afterAll(() => { setCheckPrinter(restore); });
+const printed = capturePrinted(() => tf.setBackend("cpu"));
 
 const bceSum = (x: tf.Tensor, p: tf.Tensor) => {
   const c = tf.clipByValue(p, 1e-7, 1 - 1e-7);
@@ -17,7 +14,7 @@ const kl1 = (m: tf.Tensor, v: tf.Tensor) => tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf
 
 type Ev = typeof evaluate;
 // For each exercise: the solution, and plausible wrong answers (each must fail).
-const table: { [K in keyof Ev]: { solution: Parameters<Ev[K]>[0]; wrong: Parameters<Ev[K]>[0][] } } = {
+const table: ExerciseTable<Ev> = {
   klDivergence: {
     solution: S.klDivergence,
     wrong: [
@@ -62,24 +59,7 @@ const table: { [K in keyof Ev]: { solution: Parameters<Ev[K]>[0]; wrong: Paramet
 };
 
 describe("VAE exercise checks", () => {
-  for (const name of Object.keys(table) as (keyof Ev)[]) {
-    it(`${name}: the solution passes, wrong answers fail with a hint, a stub reports not done, no leaks`, () => {
-      const ev = evaluate[name] as (fn: unknown) => ReturnType<Ev[keyof Ev]>;
-      const before = tf.memory().numTensors;
-      const ok = ev(table[name].solution);
-      expect(ok.status, ok.message).toBe("pass");
-      expect(ok.passed).toBe(ok.total);
-      expect(tf.memory().numTensors).toBe(before);
-      table[name].wrong.forEach((w, i) => {
-        const bad = ev(w);
-        expect(bad.status, `wrong ${name} #${i} passed`).toBe("fail");
-        expect(bad.message).toMatch(/❌.*\n.*\n\s+Hint: /);
-      });
-      const stub = ev(() => todo());
-      expect(stub.status).toBe("todo");
-      expect(stub.message).toMatch(/not done yet/);
-    });
-  }
+  itGivesTheRightVerdicts(evaluate, table, { tensors: true });
 
   it("specific messages: leaks, missing gradients, tensors instead of numbers", () => {
     expect(evaluate.klDivergence(table.klDivergence.wrong[4]).message).toMatch(/left \d+ tensors? behind.*tf.tidy/);
