@@ -111,6 +111,14 @@ const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 class Canvas {
   constructor(readonly buf: Float32Array, readonly size: number) {}
 
+  /** Alpha-blend colour `rgb` with coverage `a` into the pixel starting at buffer index `i`. */
+  private blend(i: number, a: number, rgb: RGB): void {
+    const b = this.buf;
+    b[i] += a * (rgb[0] - b[i]);
+    b[i + 1] += a * (rgb[1] - b[i + 1]);
+    b[i + 2] += a * (rgb[2] - b[i + 2]);
+  }
+
   /**
    * Filled ellipse. The hot path of the generator, so no per-pixel closure:
    * each row visits only the span the ellipse can touch, pixels well inside
@@ -118,7 +126,7 @@ class Canvas {
    * cut it at a horizontal line (hair cap, smile arc) with a soft edge.
    */
   ellipse(cx: number, cy: number, rx: number, ry: number, rgb: RGB, clipAboveY = Infinity): void {
-    const s = this.size, b = this.buf;
+    const s = this.size;
     const rmin = Math.min(rx, ry);
     const inner = 1 - 0.5 / rmin, outer = 1 + 0.5 / rmin; // f beyond these: coverage exactly 1 or 0
     const inner2 = inner > 0 ? inner * inner : 0, outer2 = outer * outer;
@@ -141,17 +149,14 @@ class Canvas {
           if (a <= 0) continue;
         }
         if (rowClip < a) a = rowClip;
-        const i = (y * s + x) * 3;
-        b[i] += a * (rgb[0] - b[i]);
-        b[i + 1] += a * (rgb[1] - b[i + 1]);
-        b[i + 2] += a * (rgb[2] - b[i + 2]);
+        this.blend((y * s + x) * 3, a, rgb);
       }
     }
   }
 
   /** Ring of radius r and line width w around (cx, cy), optionally only below the line y = clipBelowY. */
   ring(cx: number, cy: number, r: number, w: number, rgb: RGB, clipBelowY = -Infinity): void {
-    const s = this.size, b = this.buf;
+    const s = this.size;
     const R = r + w / 2 + 0.5, Rin = Math.max(0, r - w / 2 - 0.5);
     const ya = Math.max(0, Math.floor(cy - R), Math.floor(clipBelowY - 0.5)), yb = Math.min(s, Math.ceil(cy + R));
     for (let y = ya; y < yb; y++) {
@@ -165,17 +170,14 @@ class Canvas {
         let a = clamp01(0.5 - (Math.abs(Math.sqrt(d2) - r) - w / 2));
         if (a <= 0) continue;
         if (rowClip < a) a = rowClip;
-        const i = (y * s + x) * 3;
-        b[i] += a * (rgb[0] - b[i]);
-        b[i + 1] += a * (rgb[1] - b[i + 1]);
-        b[i + 2] += a * (rgb[2] - b[i + 2]);
+        this.blend((y * s + x) * 3, a, rgb);
       }
     }
   }
 
   /** Axis-aligned rectangle [x0,x1] x [y0,y1] with soft (partially covered) edges. */
   rect(x0: number, y0: number, x1: number, y1: number, rgb: RGB): void {
-    const s = this.size, b = this.buf;
+    const s = this.size;
     const xa = Math.max(0, Math.floor(x0 - 0.5)), xb = Math.min(s, Math.ceil(x1 + 0.5));
     const ya = Math.max(0, Math.floor(y0 - 0.5)), yb = Math.min(s, Math.ceil(y1 + 0.5));
     for (let y = ya; y < yb; y++) {
@@ -185,10 +187,7 @@ class Canvas {
         const px = x + 0.5;
         const a = Math.min(ay, clamp01(px - x0 + 0.5), clamp01(x1 - px + 0.5));
         if (a <= 0) continue;
-        const i = (y * s + x) * 3;
-        b[i] += a * (rgb[0] - b[i]);
-        b[i + 1] += a * (rgb[1] - b[i + 1]);
-        b[i + 2] += a * (rgb[2] - b[i + 2]);
+        this.blend((y * s + x) * 3, a, rgb);
       }
     }
   }
