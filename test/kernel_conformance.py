@@ -193,31 +193,24 @@ class KernelConformance(jkt.KernelTests):
         self.assertEqual(reply["content"]["status"], "ok")
         self.assertEqual(of_type(msgs, "execute_result"), [])
 
-    def test_stop_on_error_false_keeps_queue(self):
+    def _throw_then_queue(self, **execute_kwargs):
+        """Send a throwing cell and, right behind it, `40 + 2`; return both reply statuses."""
         self.flush_channels()
         kc = self.kc
-        a = kc.execute('throw new Error("first")', stop_on_error=False)
+        a = kc.execute('throw new Error("first")', **execute_kwargs)
         b = kc.execute("40 + 2")
         replies = {}
         while len(replies) < 2:
             r = kc.get_shell_msg(timeout=30)
             replies[r["parent_header"]["msg_id"]] = r["content"]
-        self.assertEqual(replies[a]["status"], "error")
-        self.assertEqual(replies[b]["status"], "ok")
         self.flush_channels()
+        return replies[a]["status"], replies[b]["status"]
+
+    def test_stop_on_error_false_keeps_queue(self):
+        self.assertEqual(self._throw_then_queue(stop_on_error=False), ("error", "ok"))
 
     def test_stop_on_error_aborts_queued(self):
-        self.flush_channels()
-        kc = self.kc
-        a = kc.execute('throw new Error("first")')
-        b = kc.execute("40 + 2")
-        replies = {}
-        while len(replies) < 2:
-            r = kc.get_shell_msg(timeout=30)
-            replies[r["parent_header"]["msg_id"]] = r["content"]
-        self.assertEqual(replies[a]["status"], "error")
-        self.assertEqual(replies[b]["status"], "aborted")
-        self.flush_channels()
+        self.assertEqual(self._throw_then_queue(), ("error", "aborted"))
 
     def test_comm_info(self):
         self.flush_channels()
