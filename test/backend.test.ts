@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import * as fs from "fs";
 import * as path from "path";
-import { root, run, runNotebook } from "./helpers/run";
+import { root, run, runNotebook, writeNotebook } from "./helpers/run";
 
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 const backendTs = path.join(root, "lib", "engine", "backend.ts");
@@ -30,15 +30,10 @@ describe("backend selection", () => {
     fs.mkdirSync(path.join(root, "build"), { recursive: true });
     const dir = fs.mkdtempSync(path.join(root, "build", "nb-late-"));
     fs.symlinkSync(path.join(root, "lib"), path.join(dir, "lib"));
-    const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
-    fs.writeFileSync(path.join(dir, "late.ipynb"), JSON.stringify({
-      nbformat: 4, nbformat_minor: 5,
-      metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
-      cells: [
-        cell('import { initBackend } from "./lib/engine/backend";\nawait initBackend();\nsetTimeout(() => { throw new Error("late boom"); }, 10);'),
-        cell('await new Promise((r) => setTimeout(r, 300));\nconsole.log("still alive");'),
-      ],
-    }));
+    writeNotebook(path.join(dir, "late.ipynb"), [
+      'import { initBackend } from "./lib/engine/backend";\nawait initBackend();\nsetTimeout(() => { throw new Error("late boom"); }, 10);',
+      'await new Promise((r) => setTimeout(r, 300));\nconsole.log("still alive");',
+    ]);
     const out = path.join(dir, "out");
     const r = await runNotebook(path.join(dir, "late.ipynb"), { GDL_NOTEBOOK_OUT: out, GDL_BACKEND: "wasm" });
     expect(r.status, r.stderr).toBe(0);

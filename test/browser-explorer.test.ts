@@ -7,7 +7,7 @@
 // space must show the right decoded images.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawn, spawnSync, ChildProcess } from "child_process";
-import { runNotebook } from "./helpers/run";
+import { runNotebook, writeNotebook } from "./helpers/run";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
@@ -24,7 +24,6 @@ const out = path.join(work, "out");
 const NB = "explorer-browser-test";
 const BUNDLE_MARKER = "DecompressionStream('gzip')";
 
-const code = (source: string, i: number) => ({ id: `cell-${i}`, cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
 // (No {x, y} shorthand for variables of earlier cells: tslab does not rewrite them.)
 const CELLS = [
   'import { initBackend } from "./lib/engine/backend";\nawait initBackend();',
@@ -163,11 +162,7 @@ describe("latent explorer in a real browser", () => {
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(out, { recursive: true });
     fs.symlinkSync(path.join(root, "lib"), path.join(work, "lib"));
-    fs.writeFileSync(path.join(work, `${NB}.ipynb`), JSON.stringify({
-      nbformat: 4, nbformat_minor: 5,
-      metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
-      cells: CELLS.map(code),
-    }));
+    writeNotebook(path.join(work, `${NB}.ipynb`), CELLS);
     const r = await runNotebook(path.join(work, `${NB}.ipynb`), { QUICK: "1", GDL_NOTEBOOK_OUT: out });
     if (r.status !== 0) throw new Error(`the explorer test notebook failed:\n${r.stdout}\n${r.stderr}`);
     const { chromium } = await import("playwright-core");

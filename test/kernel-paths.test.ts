@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { run } from "./helpers/run";
+import { run, writeNotebook } from "./helpers/run";
 
 // The project kernel must work from a project path with spaces, and a notebook
 // outside notebooks/ (kernel started in another folder) must still import ./lib.
@@ -12,14 +12,6 @@ let base: string;
 let project: string;
 
 const PY = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import nbclient"]).status === 0);
-
-function notebook(file: string, sources: string[]) {
-  const cells = sources.map((source) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source }));
-  fs.writeFileSync(file, JSON.stringify({
-    nbformat: 4, nbformat_minor: 5, cells,
-    metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
-  }));
-}
 
 function execute(nb: string, out: string) {
   return run(PY!, [path.join(root, "scripts", "execute_notebooks.py"), "--out", out, "--timeout", "300", nb], {
@@ -49,7 +41,7 @@ afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 describe("project kernel paths", () => {
   it("runs from a project path with spaces and imports ./lib", async () => {
     const nb = path.join(project, "notebooks", "spaces.ipynb");
-    notebook(nb, ['import { isQuick, projectRoot } from "./lib/settings";\nconsole.log("root=" + projectRoot() + " cwd=" + process.cwd());']);
+    writeNotebook(nb, ['import { isQuick, projectRoot } from "./lib/settings";\nconsole.log("root=" + projectRoot() + " cwd=" + process.cwd());']);
     const r = await execute(nb, path.join(base, "out"));
     expect(r.status, r.stderr).toBe(0);
     const text = outputsText(path.join(base, "out", "spaces.ipynb"));
@@ -61,7 +53,7 @@ describe("project kernel paths", () => {
     const elsewhere = path.join(base, "elsewhere");
     fs.mkdirSync(elsewhere);
     const nb = path.join(elsewhere, "other.ipynb");
-    notebook(nb, ['import { pick } from "./lib/settings";\nconsole.log("picked=" + pick("full", "quick"));']);
+    writeNotebook(nb, ['import { pick } from "./lib/settings";\nconsole.log("picked=" + pick("full", "quick"));']);
     const r = await execute(nb, path.join(base, "out2"));
     expect(r.status, r.stderr).toBe(0);
     expect(outputsText(path.join(base, "out2", "other.ipynb"))).toMatch(/picked=(full|quick)/);

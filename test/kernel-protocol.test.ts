@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "child_process";
-import { run } from "./helpers/run";
+import { run, writeNotebook } from "./helpers/run";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -58,12 +58,7 @@ describe("Jupyter protocol of the project kernel", () => {
   it.runIf(fs.existsSync(runner))("the notebook runner prints `Error: boom` and its stack", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kernel-protocol-"));
     const nb = path.join(dir, "boom.ipynb");
-    const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
-    fs.writeFileSync(nb, JSON.stringify({
-      nbformat: 4, nbformat_minor: 5,
-      metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
-      cells: [cell("const answer = 6 * 7;"), cell('throw new Error("boom")')],
-    }));
+    writeNotebook(nb, ["const answer = 6 * 7;", 'throw new Error("boom")']);
     const r = await run(process.execPath, [runner, nb], { env: { ...env(), GDL_NOTEBOOK_OUT: path.join(dir, "out") } });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("Error: boom");

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runNotebook as runNb } from "./helpers/run";
+import { runNotebook as runNb, writeNotebook } from "./helpers/run";
 
 // Every notebook runs top to bottom through a real Jupyter kernel (the project
 // kernelspec), via the same runner as `npm run notebooks`. Quick mode unless
@@ -42,12 +42,7 @@ describe("notebook runner", () => {
   it("exits non-zero on a failing cell and prints the real error and stack", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nb-broken-"));
     const nb = path.join(dir, "broken.ipynb");
-    const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
-    fs.writeFileSync(nb, JSON.stringify({
-      nbformat: 4, nbformat_minor: 5,
-      metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
-      cells: [cell('console.log("fine")'), cell('function inner(): number { throw new Error("boom from inner"); }\ninner();')],
-    }));
+    writeNotebook(nb, ['console.log("fine")', 'function inner(): number { throw new Error("boom from inner"); }\ninner();']);
     const r = await runNotebook(nb);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("FAIL");

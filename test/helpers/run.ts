@@ -27,3 +27,13 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 export function runNotebook(nb: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return run(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), nb], { env: { ...process.env, ...env } });
 }
+
+/** Write a code-only notebook for the project kernel (outputs empty, stable cell ids). */
+export function writeNotebook(file: string, sources: readonly string[]): void {
+  const fs = require("fs") as typeof import("fs");
+  fs.writeFileSync(file, JSON.stringify({
+    nbformat: 4, nbformat_minor: 5,
+    metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
+    cells: sources.map((source, i) => ({ id: `cell-${i}`, cell_type: "code", execution_count: null, metadata: {}, outputs: [], source })),
+  }));
+}
