@@ -17,34 +17,12 @@ import { initBackend } from "../lib/engine/backend";
 import { loadFashionMnist } from "../lib/data/fashion-mnist";
 import { buildAutoencoder } from "../lib/models/autoencoder";
 import { train } from "../lib/train/train";
-import { loadWeights } from "../lib/train/weights";
+import { loadWeights, saveWeights } from "../lib/train/weights";
 
-/** Save each model of the autoencoder as tfjs layers format (model.json + weights.bin), atomically. */
-async function saveAutoencoderWeights(ae: ReturnType<typeof buildAutoencoder>, dir: string, meta: object): Promise<void> {
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  for (const [name, model] of Object.entries(ae.models)) {
-    const sub = path.join(tmp, name);
-    fs.mkdirSync(sub, { recursive: true });
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      const weights = Buffer.from(a.weightData as ArrayBuffer);
-      fs.writeFileSync(path.join(sub, "weights.bin"), weights);
-      const json = {
-        modelTopology: a.modelTopology, format: "layers-model", generatedBy: a.generatedBy, convertedBy: null,
-        weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }],
-      };
-      fs.writeFileSync(path.join(sub, "model.json"), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON", weightDataBytes: weights.length } };
-    }));
-  }
-  fs.writeFileSync(path.join(tmp, "training.json"), JSON.stringify(meta, null, 2));
-  // keep a README that is already there
-  if (fs.existsSync(path.join(dir, "README.md"))) fs.copyFileSync(path.join(dir, "README.md"), path.join(tmp, "README.md"));
-  const old = `${dir}.old-${process.pid}`;
-  if (fs.existsSync(dir)) fs.renameSync(dir, old);
-  fs.renameSync(tmp, dir);
-  fs.rmSync(old, { recursive: true, force: true });
+/** Write JSON beside the weights atomically (temp file, then rename). */
+function writeJsonAtomic(file: string, value: unknown): void {
+  fs.writeFileSync(file + ".tmp", JSON.stringify(value, null, 2));
+  fs.renameSync(file + ".tmp", file);
 }
 
 function arg(name: string, def: string): string {
@@ -151,16 +129,15 @@ async function main(): Promise<void> {
       if (val < best) {
         best = val;
         const full = { ...meta, bestEpoch: epoch, valBcePerPixel: val };
-        await saveAutoencoderWeights(ae, out, full);
+        await saveWeights(ae, out); // atomic; keeps README.md and training.json beside the weights
+        writeJsonAtomic(path.join(out, "training.json"), full);
         fs.writeFileSync(path.join(out, "README.md"), readmeText(full));
         console.log(`epoch ${epoch}: val BCE/pixel ${val.toFixed(4)} -> saved to ${out} (${entry.wallSeconds.toFixed(0)} s)`);
       } else {
         console.log(`epoch ${epoch}: val BCE/pixel ${val.toFixed(4)} (best stays ${best.toFixed(4)})`);
         // keep the log up to date even when the weights stay
         const metaPath = path.join(out, "training.json");
-        const prev = JSON.parse(fs.readFileSync(metaPath, "utf8"));
-        fs.writeFileSync(metaPath + ".tmp", JSON.stringify({ ...prev, epochs: log }, null, 2));
-        fs.renameSync(metaPath + ".tmp", metaPath);
+        writeJsonAtomic(metaPath, { ...JSON.parse(fs.readFileSync(metaPath, "utf8")), epochs: log });
       }
     },
   });
