@@ -2,7 +2,7 @@
 report cells whose second run leaves more live tfjs tensors than the first
 (a notebook cell must be re-runnable without leaking tensor memory).
 
-Usage: JUPYTER_PATH=/work/main/jupyter QUICK=1 /usr/bin/python3 scripts/notebooks/check_rerun.py notebooks/NN.ipynb ...
+Usage: JUPYTER_PATH=$PWD/jupyter QUICK=1 /usr/bin/python3 scripts/check_rerun.py notebooks/NN.ipynb ...
 Exit status 1 if any cell leaks or fails.
 """
 import os
