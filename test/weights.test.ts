@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as os from "os";
@@ -7,6 +7,10 @@ import { initBackend } from "../lib/engine/backend";
 import { buildAutoencoder } from "../lib/models/autoencoder";
 import { buildVae } from "../lib/models/vae";
 import { hasWeights, loadLayersModel, loadWeights, saveWeights } from "../lib/train/weights";
+import { readChecked } from "../lib/data/checked-file";
+import { root, run } from "./helpers/run";
+import { spawn } from "child_process";
+import * as crypto from "crypto";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gdl-weights-"));
 beforeAll(async () => { await initBackend({ quiet: true }); });
@@ -102,4 +106,163 @@ describe("saveWeights / loadWeights", () => {
     await expect(loadWeights(a, dir)).rejects.toThrow(/has 100 bytes but model.json describes/);
     a.dispose();
   });
+
+  it("names a damaged model.json and how to rebuild it (truncated JSON, a file holding null)", async () => {
+    const a = buildAutoencoder(small);
+    const dir = path.join(tmp, "badjson");
+    await saveWeights(a, dir);
+    const mj = path.join(dir, "encoder", "model.json");
+    fs.writeFileSync(mj, fs.readFileSync(mj, "utf8").slice(0, 200));
+    const esc = mj.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    await expect(loadWeights(a, dir)).rejects.toThrow(new RegExp(`${esc} is not valid JSON \\(.*position 200\\); the file is damaged\\. Train the model again and save it`));
+    fs.writeFileSync(mj, "null");
+    await expect(loadWeights(a, dir)).rejects.toThrow(new RegExp(`${esc} is not a tfjs layers model.json \\(expected an object with modelTopology and weightsManifest, got null\\)`));
+    await saveWeights(a.decoder, path.join(tmp, "badjson-bare"));
+    fs.writeFileSync(path.join(tmp, "badjson-bare", "model.json"), "[1]");
+    await expect(loadLayersModel(path.join(tmp, "badjson-bare"))).rejects.toThrow(/badjson-bare\/model.json is not a tfjs layers model.json .*got an array/);
+    a.dispose();
+  });
 });
+
+/** Max |a - b| over two models' weights. */
+function weightDiff(a: tf.LayersModel[], b: tf.LayersModel[]): number {
+  const fa = a.flatMap((m) => m.getWeights().flatMap((w) => Array.from(w.dataSync())));
+  const fb = b.flatMap((m) => m.getWeights().flatMap((w) => Array.from(w.dataSync())));
+  expect(fa.length).toBe(fb.length);
+  return fa.reduce((m, v, i) => Math.max(m, Math.abs(v - fb[i])), 0);
+}
+const models = (t: { encoder: tf.LayersModel; decoder: tf.LayersModel }) => [t.encoder, t.decoder];
+const warnings = async <T>(f: () => Promise<T> | T): Promise<{ value: T; warned: string }> => {
+  const spy = vi.spyOn(console, "warn").mockImplementation(() => {});
+  try {
+    const value = await f();
+    return { value, warned: spy.mock.calls.map((c) => c.join(" ")).join("\n") };
+  } finally {
+    spy.mockRestore();
+  }
+};
+
+describe("saveWeights is crash-safe", () => {
+  const hook = path.join(root, "test", "fixtures", "crash-at-rename.cjs");
+  const child = path.join(root, "test", "fixtures", "save-weights.ts");
+  const saveInChild = (dir: string, env: Record<string, string>) =>
+    run(process.execPath, ["--require", hook, "--import", "tsx", child, dir, `${dir}-ref`], { env: { ...process.env, ...env } });
+
+  // Every rename a save does, for a first save and for one replacing a previous save:
+  // SIGKILL just before it, and just after the last one. Afterwards the folder must
+  // load (the old or the new weights, whole), and the next save must clean up.
+  for (const overwrite of [false, true]) {
+    it(`a kill at every rename of a ${overwrite ? "save over an earlier one" : "first save"} leaves a loadable save`, async () => {
+      const before = buildAutoencoder(small);
+      const points: Record<string, string>[] = [];
+      let renames = 0;
+      for (let k = 1; ; k++) {
+        const dir = path.join(tmp, `kill-${overwrite}-${k}`);
+        if (overwrite) { await saveWeights(before, dir); fs.writeFileSync(path.join(dir, "README.md"), "notes"); }
+        const r = await saveInChild(dir, { GDL_CRASH_BEFORE_RENAME: String(k) });
+        if (r.status === 0) { renames = k - 1; break; }
+        expect(r.status, r.stderr).toBeNull(); // killed
+        expect(r.stdout).toMatch(new RegExp(`crash before rename ${k}`));
+        points.push({ GDL_CRASH_BEFORE_RENAME: String(k), dir });
+      }
+      expect(renames).toBe(overwrite ? 2 : 1); // folder aside, new folder in
+      const dir = path.join(tmp, `kill-${overwrite}-after`);
+      if (overwrite) { await saveWeights(before, dir); fs.writeFileSync(path.join(dir, "README.md"), "notes"); }
+      const r = await saveInChild(dir, { GDL_CRASH_AFTER_RENAME: String(renames) });
+      expect(r.stdout).toMatch(new RegExp(`crash after rename ${renames}`));
+      points.push({ dir });
+      for (const { dir } of points) {
+        const ref = buildAutoencoder(small), got = buildAutoencoder(small);
+        await loadWeights(ref, `${dir}-ref`); // what the killed process was saving
+        const absent = !fs.existsSync(dir);
+        expect(hasWeights(got, dir)).toBe(true);
+        const { warned } = await warnings(() => loadWeights(got, dir));
+        if (absent) expect(warned).toMatch(/loadWeights: note: .* was missing after an interrupted save; restored it from .*\.(tmp|old)-\d+-\d+ \(the (save that was being written|previous save); complete, checksums verified\)/);
+        else expect(warned).toBe("");
+        const isNew = weightDiff(models(got), models(ref)) === 0;
+        const isOld = overwrite && weightDiff(models(got), models(before)) === 0;
+        expect(isNew || isOld, `${dir}: loaded weights are neither the old nor the new save`).toBe(true);
+        // the next save takes over the dead process's lock and removes its leftovers
+        await saveWeights(got, dir);
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith(path.basename(dir) + ".") || f === path.basename(dir)).sort())
+          .toEqual([path.basename(dir)]); // no .tmp-*, .old-* or .lock left
+        if (overwrite) expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toBe("notes");
+        ref.dispose(); got.dispose();
+      }
+      before.dispose();
+    }, 180_000);
+  }
+
+  it("a second save to the same folder while one is running fails with a clear message; a stale lock is taken over", async () => {
+    const a = buildAutoencoder(small);
+    const dir = path.join(tmp, "concurrent");
+    await saveWeights(a, dir);
+    const p = spawn(process.execPath, ["--import", "tsx", child, dir, `${dir}-ref`, "4000"], { cwd: root });
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      p.stdout.on("data", (d: Buffer) => { out += d; if (out.includes("holding lock")) resolve(); });
+      p.on("exit", () => reject(new Error(`child ended early: ${out}`)));
+    });
+    await expect(saveWeights(a, dir)).rejects.toThrow(new RegExp(`saveWeights: another save to .*concurrent is in progress \\(process ${p.pid} on .*\\)\\. Wait for it to finish`));
+    const code = await new Promise((resolve) => p.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(out).toMatch(/saved/);
+    const ref = buildAutoencoder(small), got = buildAutoencoder(small);
+    await loadWeights(ref, `${dir}-ref`); await loadWeights(got, dir);
+    expect(weightDiff(models(got), models(ref))).toBe(0);
+    // a lock left by a process that is gone does not block
+    const dead = spawn(process.execPath, ["-e", ""]);
+    await new Promise((resolve) => dead.on("exit", resolve));
+    fs.writeFileSync(`${dir}.lock`, JSON.stringify({ pid: dead.pid, host: os.hostname(), since: "earlier" }));
+    await saveWeights(a, dir);
+    expect(fs.existsSync(`${dir}.lock`)).toBe(false);
+    a.dispose(); ref.dispose(); got.dispose();
+  }, 60_000);
+});
+
+describe("checksums", () => {
+  it("rejects same-size garbage in weights.bin, naming the file and the fix; hasWeights answers false", async () => {
+    const a = buildAutoencoder(small);
+    const dir = path.join(tmp, "garbage");
+    await saveWeights(a, dir);
+    const bin = path.join(dir, "decoder", "weights.bin");
+    expect(fs.existsSync(bin + ".sha256.json")).toBe(true);
+    const size = fs.statSync(bin).size;
+    for (const garbage of [Buffer.alloc(size), Buffer.from(Array.from({ length: size }, (_, i) => (i * 7919) & 255))]) {
+      fs.writeFileSync(bin, garbage);
+      await expect(loadWeights(a, dir)).rejects.toThrow(/decoder\/weights.bin is corrupt: its SHA-256 is [0-9a-f]{12}…, .*weights.bin.sha256.json records [0-9a-f]{12}… \(same size, different content\)\. Train the model again and save it/);
+      const { value, warned } = await warnings(() => hasWeights(a, dir));
+      expect(value).toBe(false);
+      expect(warned).toMatch(/hasWeights: .*garbage holds a save that cannot be loaded, so the answer is false: .*weights.bin is corrupt/);
+    }
+    // a save from before checksums existed: garbage still shows as NaN/Inf values
+    fs.rmSync(bin + ".sha256.json");
+    fs.writeFileSync(bin, crypto.randomBytes(size));
+    await expect(loadWeights(a, dir)).rejects.toThrow(/weights.bin is corrupt: value \d+ is (NaN|-?Infinity) \(and it has no checksum file/);
+    a.dispose();
+  });
+
+  it("hasWeights answers false for a save of another architecture", async () => {
+    const a = buildAutoencoder(small);
+    const dir = path.join(tmp, "otherarch");
+    await saveWeights(a, dir);
+    const other = buildAutoencoder({ ...small, latentDim: 3 });
+    const { value, warned } = await warnings(() => hasWeights(other, dir));
+    expect(value).toBe(false);
+    expect(warned).toMatch(/do not fit this model/);
+    expect(hasWeights(a, dir)).toBe(true);
+    a.dispose(); other.dispose();
+  });
+
+  it("every shipped pretrained weights file has a checksum that matches", () => {
+    const found: string[] = [];
+    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p); else if (e.name === "weights.bin") found.push(p);
+    });
+    walk(path.join(root, "pretrained"));
+    expect(found.length).toBeGreaterThanOrEqual(7);
+    for (const f of found) expect(readChecked(f), f).toMatchObject({ ok: true });
+  });
+});
+

@@ -1,10 +1,13 @@
 // Save and load weights in the tfjs layers format (model.json + weights.bin per
-// model) with plain fs - no tfjs-node. Writes are atomic (temp folder, then
-// rename), and loading into a different architecture fails with a list of the
+// model) with plain fs - no tfjs-node. Saves are crash-safe (temp folder, then
+// rename; see "crash safety"), weights.bin carries a SHA-256 checked on load,
+// and loading into a different architecture fails with a list of the
 // mismatched weights. Relative folders are resolved against the project root.
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { checksumProblem, readChecksum, SUM_SUFFIX, writeChecked } from "../data/checked-file";
 import { projectRoot } from "../settings";
 import { isTask, Task } from "./task";
 
@@ -53,11 +56,102 @@ async function artifactsOf(model: tf.LayersModel): Promise<{ json: ModelJson; bi
   return out;
 }
 
+// ---------------------------------------------------------------- crash safety
+// A save writes <name>.tmp-<pid>-<time>/, moves <name>/ aside to <name>.old-*,
+// moves the temp folder in, then deletes the old one. A crash between the two
+// moves leaves no <name>/: loaders then restore the newest complete (checksum-
+// verified) .tmp-*/.old-* with a note, and the next save deletes the leftovers.
+// <name>.lock (created exclusively) keeps two processes from swapping at once.
+
+const STRAY = /\.(tmp|old)-(\d+)-(\d+)$/;
+
+/** Leftover temp/old folders of `target` from interrupted saves: temp (newer) before old, newest first. */
+function strays(target: string): string[] {
+  const parent = path.dirname(target), base = path.basename(target);
+  let names: string[];
+  try { names = fs.readdirSync(parent); } catch { return []; }
+  return names
+    .filter((f) => f.startsWith(base + ".") && STRAY.test(f.slice(base.length)))
+    .map((f) => { const m = STRAY.exec(f.slice(base.length))!; return { f, tmp: m[1] === "tmp", t: Number(m[3]) }; })
+    .sort((a, b) => Number(b.tmp) - Number(a.tmp) || b.t - a.t)
+    .map((s) => path.join(parent, s.f));
+}
+
+/** The newest leftover of an interrupted save that holds every part, complete and checksum-verified. */
+function recoverable(target: string, subs: string[]): string | null {
+  for (const dir of strays(target)) {
+    try {
+      for (const sub of subs) readSave(path.join(dir, sub), sub || "the model", true);
+      return dir;
+    } catch { /* incomplete: the crash came while it was being written */ }
+  }
+  return null;
+}
+
+interface LockHolder { pid: number; host: string; since: string }
+
+/** Take `<target>.lock` (O_EXCL); a lock whose process is gone is stale and taken over. Returns the release. */
+function lockSave(target: string, what: string): () => void {
+  const file = `${target}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = fs.openSync(file, "wx");
+      try {
+        fs.writeSync(fd, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+      } finally {
+        fs.closeSync(fd);
+      }
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw e;
+      let holder: LockHolder | null = null;
+      try { holder = JSON.parse(fs.readFileSync(file, "utf8")); } catch { /* half-written by a killed process */ }
+      if (holder && isAlive(holder)) {
+        throw new Error(`${what}: another save to ${target} is in progress (process ${holder.pid} on ${holder.host}, since ${holder.since}). ` +
+          `Wait for it to finish and save again. If no save is running (its process was killed), delete ${file}.`);
+      }
+      fs.rmSync(file, { force: true }); // stale: the process that held it is gone
+    }
+  }
+}
+
+function isAlive(h: LockHolder): boolean {
+  if (typeof h.pid !== "number") return false;
+  if (h.host !== os.hostname()) return true; // another machine (shared folder): cannot tell, assume so
+  try {
+    process.kill(h.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
- * Save `model`'s weights (and topology) to `dir`: model.json + weights.bin, one
- * subfolder per model for a task (e.g. dir/encoder, dir/decoder), plus task.json.
- * Atomic: a crash leaves the previous save intact; other files already in the
- * folder (README.md, training.json) are kept. Returns the absolute folder.
+ * When `target` is missing after an interrupted save, move the newest complete
+ * leftover back under its name (with a note). Returns true when it did.
+ */
+function restoreInterrupted(target: string, subs: string[], what: string, locked = false): boolean {
+  if (fs.existsSync(target)) return false;
+  const from = recoverable(target, subs);
+  if (!from) return false;
+  const release = locked ? () => {} : lockSave(target, what);
+  try {
+    if (fs.existsSync(target)) return false; // a save finished meanwhile
+    fs.renameSync(from, target);
+  } finally {
+    release();
+  }
+  console.warn(`${what}: note: ${target} was missing after an interrupted save; restored it from ${path.basename(from)} ` +
+    `(${/\.tmp-/.test(from) ? "the save that was being written" : "the previous save"}; complete, checksums verified).`);
+  return true;
+}
+
+/**
+ * Save `model`'s weights (and topology) to `dir`: model.json + weights.bin (+ its
+ * checksum weights.bin.sha256.json), one subfolder per model for a task (e.g.
+ * dir/encoder, dir/decoder), plus task.json. Crash-safe: at every moment either
+ * the previous save or the new one is complete on disk (see above); other files
+ * already in the folder (README.md, training.json) are kept. Returns the absolute folder.
  */
 export async function saveWeights(model: Saveable, dir: string): Promise<string> {
   const target = weightsDir(dir);
@@ -65,55 +159,111 @@ export async function saveWeights(model: Saveable, dir: string): Promise<string>
   const arts = [];
   for (const p of list) arts.push({ sub: p.sub, ...(await artifactsOf(p.model)) });
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-  fs.mkdirSync(tmp, { recursive: true });
+  const release = lockSave(target, "saveWeights");
   try {
-    for (const a of arts) {
-      const d = path.join(tmp, a.sub);
-      fs.mkdirSync(d, { recursive: true });
-      fs.writeFileSync(path.join(d, "model.json"), JSON.stringify(a.json));
-      fs.writeFileSync(path.join(d, "weights.bin"), a.bin);
-    }
-    if (isTask(model)) {
-      fs.writeFileSync(path.join(tmp, "task.json"), JSON.stringify({ name: model.name, models: Object.keys(model.models), spec: model.spec ?? null }, null, 1));
-    }
+    restoreInterrupted(target, list.map((p) => p.sub), "saveWeights", true);
+    for (const s of strays(target)) fs.rmSync(s, { recursive: true, force: true });
+    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+    fs.mkdirSync(tmp, { recursive: true });
     let old: string | null = null;
-    if (fs.existsSync(target)) {
-      // Keep what else lives in the folder (README.md, training.json...): only the models are replaced.
-      for (const f of fs.readdirSync(target)) {
-        if (!fs.existsSync(path.join(tmp, f))) fs.cpSync(path.join(target, f), path.join(tmp, f), { recursive: true });
+    try {
+      for (const a of arts) {
+        const d = path.join(tmp, a.sub);
+        fs.mkdirSync(d, { recursive: true });
+        fs.writeFileSync(path.join(d, "model.json"), JSON.stringify(a.json));
+        writeChecked(path.join(d, "weights.bin"), a.bin, { atomic: false });
       }
-      old = `${target}.old-${process.pid}-${Date.now()}`;
-      fs.renameSync(target, old);
+      if (isTask(model)) {
+        fs.writeFileSync(path.join(tmp, "task.json"), JSON.stringify({ name: model.name, models: Object.keys(model.models), spec: model.spec ?? null }, null, 1));
+      }
+      if (fs.existsSync(target)) {
+        // Keep what else lives in the folder (README.md, training.json...): only the models are replaced.
+        for (const f of fs.readdirSync(target)) {
+          if (!fs.existsSync(path.join(tmp, f))) fs.cpSync(path.join(target, f), path.join(tmp, f), { recursive: true });
+        }
+        old = `${target}.old-${process.pid}-${Date.now()}`;
+        fs.renameSync(target, old);
+      }
+      fs.renameSync(tmp, target);
+      if (old) fs.rmSync(old, { recursive: true, force: true });
+    } catch (e) {
+      if (old && !fs.existsSync(target)) fs.renameSync(old, target); // put the previous save back
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw e;
     }
-    fs.renameSync(tmp, target);
-    if (old) fs.rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+  } finally {
+    release();
   }
   return target;
 }
 
-/** True when `dir` holds a complete save for `model` (use it to skip training). */
+/**
+ * True when `dir` holds a save of `model` that loadWeights will load: complete,
+ * checksums intact, the same architecture (use it to skip training). When a
+ * save is there but cannot load, it says why (on stderr) and answers false.
+ */
 export function hasWeights(model: Saveable, dir: string): boolean {
   const target = weightsDir(dir);
-  return parts(model).every((p) => fs.existsSync(path.join(target, p.sub, "model.json")) && fs.existsSync(path.join(target, p.sub, "weights.bin")));
+  const list = parts(model);
+  const from = fs.existsSync(target) ? target : recoverable(target, list.map((p) => p.sub));
+  if (!from) return false;
+  try {
+    const problems = list.flatMap((p) => weightMismatches(readSave(path.join(from, p.sub), p.sub || "the model").specs, p.model));
+    if (problems.length) throw new Error(`the saved weights do not fit this model (a different architecture or options):\n${problems.join("\n")}`);
+    return true;
+  } catch (e) {
+    console.warn(`hasWeights: ${target} holds a save that cannot be loaded, so the answer is false: ${(e as Error).message.replace(/^loadWeights: /, "")}`);
+    return false;
+  }
 }
 
-function readSave(dir: string, what: string): { json: ModelJson; bin: Buffer; specs: tf.io.WeightsManifestEntry[] } {
+/** How to get a damaged save back: git for the shipped pretrained weights, else save again. */
+function rebuildHint(dir: string): string {
+  const rel = path.relative(path.join(projectRoot(), "pretrained"), dir);
+  if (!rel.startsWith("..") && !path.isAbsolute(rel) && rel !== "") {
+    const name = rel.split(path.sep)[0];
+    const script = path.join("scripts", `train-pretrained-${name}.ts`);
+    const retrain = fs.existsSync(path.join(projectRoot(), script)) ? ` (or retrain them: npx tsx ${script})` : "";
+    return `These are shipped pretrained weights: restore them with \`git checkout -- pretrained/${name}\`${retrain}.`;
+  }
+  return "Train the model again and save it with saveWeights(model, folder) to rebuild it.";
+}
+
+function readSave(dir: string, what: string, requireChecksum = false): { json: ModelJson; bin: Buffer; specs: tf.io.WeightsManifestEntry[] } {
   const jsonPath = path.join(dir, "model.json");
   const binPath = path.join(dir, "weights.bin");
   if (!fs.existsSync(jsonPath)) {
     throw new Error(`loadWeights: no saved weights for ${what} at ${dir} (model.json missing). ` +
       "Create them by training and saving, e.g. `await train(model, images, { epochs, batchSize }); await saveWeights(model, \"weights/name\")`.");
   }
-  const json = JSON.parse(fs.readFileSync(jsonPath, "utf8")) as ModelJson;
+  let json: ModelJson;
+  try {
+    json = JSON.parse(fs.readFileSync(jsonPath, "utf8"));
+  } catch (e) {
+    throw new Error(`loadWeights: ${jsonPath} is not valid JSON (${(e as Error).message}); the file is damaged. ${rebuildHint(dir)}`);
+  }
+  const manifest = json && typeof json === "object" ? json.weightsManifest : undefined;
+  if (!json || typeof json !== "object" || typeof json.modelTopology !== "object" || json.modelTopology === null ||
+      !Array.isArray(manifest) || !manifest.every((g) => g && Array.isArray(g.weights))) {
+    throw new Error(`loadWeights: ${jsonPath} is not a tfjs layers model.json (expected an object with modelTopology and weightsManifest, ` +
+      `got ${json === null ? "null" : Array.isArray(json) ? "an array" : typeof json === "object" ? `keys ${Object.keys(json).join(", ") || "(none)"}` : typeof json}); ` +
+      `the file is damaged. ${rebuildHint(dir)}`);
+  }
   if (!fs.existsSync(binPath)) throw new Error(`loadWeights: ${binPath} is missing (an incomplete save?); save the model again.`);
   const bin = fs.readFileSync(binPath);
-  const specs = (json.weightsManifest ?? []).flatMap((g) => g.weights);
+  const specs = manifest.flatMap((g) => g.weights);
   const bytes = specs.reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
   if (bytes !== bin.length) throw new Error(`loadWeights: ${binPath} has ${bin.length} bytes but model.json describes ${bytes}; the save is corrupt, save again.`);
+  const sum = readChecksum(binPath);
+  if (sum !== null || requireChecksum) {
+    const problem = sum === null ? `it has no checksum file ${binPath}${SUM_SUFFIX}` : typeof sum === "string" ? sum : checksumProblem(binPath, bin, sum);
+    if (problem) throw new Error(`loadWeights: ${binPath} is corrupt: ${problem}. ${rebuildHint(dir)}`);
+  } else {
+    // Saved before checksums existed: garbage bytes nearly always hold NaN/Inf patterns.
+    const f = new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength >> 2);
+    const bad = f.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`loadWeights: ${binPath} is corrupt: value ${bad} is ${f[bad]} (and it has no checksum file to check against). ${rebuildHint(dir)}`);
+  }
   return { json, bin, specs };
 }
 
@@ -135,11 +285,12 @@ export function weightMismatches(specs: { name: string; shape: number[] }[], mod
 /** Load weights saved by saveWeights into an existing model/task of the same architecture. */
 export async function loadWeights(model: Saveable, dir: string): Promise<void> {
   const target = weightsDir(dir);
+  const list = parts(model);
+  restoreInterrupted(target, list.map((p) => p.sub), "loadWeights");
   if (!fs.existsSync(target)) {
     throw new Error(`loadWeights: folder ${target} does not exist. Create it by training and saving: ` +
       "`await train(model, images, { epochs, batchSize }); await saveWeights(model, \"" + dir + "\")`.");
   }
-  const list = parts(model);
   const loaded = list.map((p) => ({ ...p, ...readSave(path.join(target, p.sub), p.sub || model.constructor.name) }));
   const problems = loaded.flatMap((l) => {
     const m = weightMismatches(l.specs, l.model);
@@ -163,6 +314,7 @@ export async function loadWeights(model: Saveable, dir: string): Promise<void> {
 /** Rebuild a whole tf.LayersModel (topology + weights) from a folder written by saveWeights. */
 export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
   const target = weightsDir(dir);
+  restoreInterrupted(target, [""], "loadLayersModel");
   const { json, bin, specs } = readSave(target, "the model");
   const ab = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: ab }));
