@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from "vitest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -129,11 +129,26 @@ describe("CelebA loader on a fixture", () => {
     const root = writeFixture(fresh());
     process.env[CELEBA_ENV] = root;
     const a = await loadCelebA({ size: 8, limit: 4 });
-    const cached = fs.readdirSync(process.env.GDL_CACHE_DIR!).filter((f) => f.startsWith("celeba-8px-0-4-"));
+    const cached = fs.readdirSync(process.env.GDL_CACHE_DIR!).filter((f) => f.startsWith("celeba-8px-0-4-") && f.endsWith(".u8"));
     expect(cached.length).toBe(1);
     const imgDir = path.join(root, "img_align_celeba", "img_align_celeba");
     for (const f of fs.readdirSync(imgDir)) fs.rmSync(path.join(imgDir, f));
     const b = await loadCelebA({ size: 8, limit: 4 });
+    expect(tf.max(tf.abs(tf.sub(a.images, b.images))).dataSync()[0]).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+    tf.dispose([a.images, b.images]);
+  });
+
+  it("a cache with same-size garbage is named as corrupt and rebuilt, never loaded as black images", async () => {
+    const root = writeFixture(fresh());
+    const a = await loadCelebA({ dir: root, size: 8, limit: 3 });
+    const name = fs.readdirSync(process.env.GDL_CACHE_DIR!).find((f) => f.startsWith("celeba-8px-0-3-") && f.endsWith(".u8"))!;
+    const file = path.join(process.env.GDL_CACHE_DIR!, name);
+    fs.writeFileSync(file, new Uint8Array(fs.statSync(file).size));
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const b = await loadCelebA({ dir: root, size: 8, limit: 3 });
+    expect(warn.mock.calls.join("\n")).toMatch(new RegExp(`loadCelebA: cache file .*${name.replace(/\./g, "\\.")} is corrupt \\(its SHA-256 is .*\\); rebuilding it`));
+    warn.mockRestore();
+    expect(b.images.max().dataSync()[0]).toBeGreaterThan(0);
     expect(tf.max(tf.abs(tf.sub(a.images, b.images))).dataSync()[0]).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
     tf.dispose([a.images, b.images]);
   });

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import * as fs from "fs";
+import { writeChecked } from "../lib/data/checked-file";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
@@ -152,21 +153,31 @@ describe("synthetic faces: caching and loading", () => {
     expect(syntheticFaces({ count: 30, seed: 99, cache: "none" }).pixels).not.toBe(a.pixels);
   });
 
-  it("disk cache: one file written atomically, read back by a fresh process state, a wrong-size file redrawn", async () => {
+  it("disk cache: one file + checksum written atomically, read back by a fresh process state; same-size garbage and a wrong-size file redrawn", async () => {
     const { vi } = await import("vitest");
     const opts = { count: 12, seed: 4242, cache: "disk" as const };
     const first = syntheticFaces(opts);
-    const files = fs.readdirSync(tmp).filter((f) => f.startsWith("synthetic-faces-v"));
+    const files = fs.readdirSync(tmp).filter((f) => f.startsWith("synthetic-faces-v") && f.endsWith(".u8"));
     expect(files.length).toBe(1);
     expect(fs.readdirSync(tmp).some((f) => f.endsWith(".tmp"))).toBe(false);
     const file = path.join(tmp, files[0]);
     expect(fs.statSync(file).size).toBe(first.pixels.length);
-    // Same-size bytes in the file: a fresh module (empty memory cache) must serve them.
-    fs.writeFileSync(file, new Uint8Array(first.pixels.length).fill(9));
+    expect(JSON.parse(fs.readFileSync(file + ".sha256.json", "utf8")).bytes).toBe(first.pixels.length);
+    // An intact file (bytes matching their checksum) is served by a fresh module (empty memory cache).
+    writeChecked(file, new Uint8Array(first.pixels.length).fill(9));
+    vi.resetModules();
+    const m0 = await import("../lib/data/synthetic-faces");
+    expect(m0.syntheticFaces(opts).pixels.every((v) => v === 9)).toBe(true);
+    // Same-size garbage (black images): named as corrupt, drawn again, rewritten.
+    fs.writeFileSync(file, new Uint8Array(first.pixels.length));
     vi.resetModules();
     const m1 = await import("../lib/data/synthetic-faces");
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const hit = m1.syntheticFaces(opts);
-    expect(hit.pixels.every((v) => v === 9)).toBe(true);
+    expect(warn.mock.calls.join("\n")).toMatch(new RegExp(`synthetic faces: cache file .*${files[0].replace(/\./g, "\\.")} is corrupt \\(its SHA-256 is .*same size, different content\\)\\); rebuilding it`));
+    warn.mockRestore();
+    expect(Buffer.compare(Buffer.from(hit.pixels), Buffer.from(first.pixels))).toBe(0);
+    expect(Buffer.compare(fs.readFileSync(file), Buffer.from(first.pixels))).toBe(0);
     // A truncated file is ignored: the faces are drawn again and the file rewritten.
     fs.writeFileSync(file, new Uint8Array(10));
     vi.resetModules();

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as jpeg from "jpeg-js";
 import { decode as decodePng, convertIndexedToRgb } from "fast-png";
 import { projectRoot } from "../settings";
+import { readCache, writeCache } from "./checked-file";
 import type { FaceDataset } from "./synthetic-faces";
 
 export const CELEBA_ENV = "GDL_CELEBA_DIR";
@@ -315,7 +316,7 @@ const MAX_IN_MEMORY = 60_000;
 
 /**
  * The first `limit` (default 10,000) images as one tensor, like loadSyntheticFaces.
- * Decoded pixels are cached under datasets/cache/ (atomic write), so a second
+ * Decoded pixels are cached under datasets/cache/ (atomic write, SHA-256 checked), so a second
  * load skips the JPEG decoding. For all 200k images use celebaBatches().
  */
 export async function loadCelebA(opts: CelebAOptions & { cache?: boolean } = {}): Promise<FaceDataset> {
@@ -331,20 +332,17 @@ export async function loadCelebA(opts: CelebAOptions & { cache?: boolean } = {})
     process.env.GDL_CACHE_DIR ? path.resolve(process.env.GDL_CACHE_DIR) : path.join(projectRoot(), "datasets", "cache"),
     `celeba-${size}px-${start}-${n}-${fingerprint(loc)}.u8`);
   let data: Float32Array | null = null;
-  if (cacheFile && fs.existsSync(cacheFile) && fs.statSync(cacheFile).size === n * per) {
-    const bytes = fs.readFileSync(cacheFile);
+  const cached = cacheFile ? readCache(cacheFile, n * per, "loadCelebA") : null;
+  if (cached) {
     data = new Float32Array(n * per);
-    for (let i = 0; i < data.length; i++) data[i] = bytes[i] / 255;
+    for (let i = 0; i < data.length; i++) data[i] = cached[i] / 255;
   }
   if (!data) {
     data = await decodeRows(loc, attrs, start, end, size);
     if (cacheFile) {
       const bytes = new Uint8Array(data.length);
       for (let i = 0; i < data.length; i++) bytes[i] = Math.round(data[i] * 255);
-      fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, bytes);
-      fs.renameSync(tmp, cacheFile);
+      writeCache(cacheFile, bytes);
     }
   }
   return {

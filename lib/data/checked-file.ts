@@ -4,6 +4,7 @@
 // garbage - weights that decode to NaN, a cache of black images.
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 
 export const SUM_SUFFIX = ".sha256.json";
 
@@ -70,18 +71,37 @@ export function checksumProblem(file: string, data: Uint8Array, want: Checksum):
   return null;
 }
 
-export type CheckedRead = { ok: true; data: Buffer } | { ok: false; missing: boolean; problem: string };
+/** "missing": no file; "unverified": no checksum file (written before checksums existed); "corrupt": a mismatch. */
+export type CheckedRead = { ok: true; data: Buffer } | { ok: false; why: "missing" | "unverified" | "corrupt"; problem: string };
 
-/** Read `file` and verify it against its checksum file; a missing checksum file counts as a problem. */
+/** Read `file` and verify it against its checksum file. */
 export function readChecked(file: string): CheckedRead {
   let data: Buffer;
   try {
     data = fs.readFileSync(file);
   } catch (e) {
-    return { ok: false, missing: true, problem: `cannot read it (${(e as Error).message})` };
+    return { ok: false, why: "missing", problem: `cannot read it (${(e as Error).message})` };
   }
   const want = readChecksum(file);
-  if (want === null) return { ok: false, missing: false, problem: `it has no checksum file ${file}${SUM_SUFFIX}` };
+  if (want === null) return { ok: false, why: "unverified", problem: `it has no checksum file ${file}${SUM_SUFFIX}` };
   const problem = typeof want === "string" ? want : checksumProblem(file, data, want);
-  return problem ? { ok: false, missing: false, problem } : { ok: true, data };
+  return problem ? { ok: false, why: "corrupt", problem } : { ok: true, data };
+}
+
+/**
+ * A cache file's bytes when intact and `bytes` long, else null: the caller
+ * rebuilds it. A corrupt one is named on stderr, so a failing disk does not
+ * go unnoticed; one without a checksum file (an older version's) is rebuilt quietly.
+ */
+export function readCache(file: string, bytes: number, what: string): Uint8Array | null {
+  const r = readChecked(file);
+  if (r.ok && r.data.byteLength === bytes) return new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+  if (!r.ok && r.why === "corrupt") console.warn(`${what}: cache file ${file} is corrupt (${r.problem}); rebuilding it.`);
+  return null;
+}
+
+/** Write a cache file and its checksum, each atomically. */
+export function writeCache(file: string, data: Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeChecked(file, data);
 }

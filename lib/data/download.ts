@@ -1,10 +1,10 @@
 // Verified, atomic downloads: bytes go to a temp file beside the target, are
 // checked, and only then renamed into place. A failed or interrupted download
 // never leaves a file under the final name.
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
+import { checksumOf } from "./checked-file";
 
 export interface Expected {
   /** SHA-256 of the content; of the *uncompressed* bytes when `gunzipped` is true. */
@@ -13,8 +13,7 @@ export interface Expected {
 }
 
 export function sha256Of(bytes: Uint8Array, gunzipped = false): string {
-  const data = gunzipped ? zlib.gunzipSync(bytes) : bytes;
-  return crypto.createHash("sha256").update(data).digest("hex");
+  return checksumOf(gunzipped ? zlib.gunzipSync(bytes) : bytes).sha256;
 }
 
 /** Download `url` to `dest` if it passes the check. Returns the bytes written. */

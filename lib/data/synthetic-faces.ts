@@ -4,10 +4,10 @@
 // so every image carries exact attribute labels, and the same face can be
 // redrawn with one attribute changed (a counterfactual pair). Image i depends
 // only on (seed, i): the first 100 faces of a 10k set are the 100-face set.
-import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../probability/rng";
+import { readCache, writeCache } from "./checked-file";
 import { projectRoot } from "../settings";
 
 /** Bump when the drawing changes: it is part of every cache key and file name. */
@@ -274,7 +274,7 @@ export interface SyntheticFaceOptions {
   start?: number;
   /** Force parameters on every face, e.g. { glasses: true } (counterfactual copies). */
   set?: Partial<FaceParams>;
-  /** "memory" (default): keep in this process; "disk": also datasets/cache/ (atomic); "none". */
+  /** "memory" (default): keep in this process; "disk": also datasets/cache/ (atomic, SHA-256 checked); "none". */
   cache?: "memory" | "disk" | "none";
 }
 
@@ -353,23 +353,6 @@ function diskName(key: string): string {
   return `synthetic-faces-v${SYNTHETIC_FACES_VERSION}-${h.toString(16).padStart(8, "0")}.u8`;
 }
 
-function readDisk(file: string, bytes: number): Uint8Array | null {
-  try {
-    const st = fs.statSync(file);
-    if (st.size !== bytes) return null; // stale or foreign file: redraw and overwrite
-    return new Uint8Array(fs.readFileSync(file));
-  } catch {
-    return null;
-  }
-}
-
-function writeDiskAtomic(file: string, data: Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file); // readers see the old file or the whole new one, never half
-}
-
 /** Faces start..start+count-1 of set `seed` as bytes with parameters and labels, cached. */
 export function syntheticFaces(options: SyntheticFaceOptions): SyntheticFacesRaw {
   const o = checkOptions(options);
@@ -380,10 +363,10 @@ export function syntheticFaces(options: SyntheticFaceOptions): SyntheticFacesRaw
   let pixels = o.cache === "none" ? undefined : memory.get(key);
   if (!pixels && o.cache === "disk") {
     const file = path.join(cacheDir(), diskName(key));
-    pixels = readDisk(file, bytes) ?? undefined;
+    pixels = readCache(file, bytes, "synthetic faces") ?? undefined;
     if (!pixels) {
       pixels = renderFaces(params, o.size);
-      writeDiskAtomic(file, pixels);
+      writeCache(file, pixels);
     }
   }
   if (!pixels) pixels = renderFaces(params, o.size);
