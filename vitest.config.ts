@@ -10,6 +10,8 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     pool: "forks",
+    // Provisions Jupyter into .venv/ on the first run (scripts/jupyter-env.mjs).
+    globalSetup: ["./test/helpers/jupyter-setup.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
   },
 });

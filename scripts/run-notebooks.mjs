@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { root, findPython, jupyterEnv, INSTALL_HINT } from "./jupyter-env.mjs";
+import { root, jupyterPython, jupyterEnv } from "./jupyter-env.mjs";
 
 const args = process.argv.slice(2);
 let notebooks = args.filter((a) => a.endsWith(".ipynb"));
@@ -19,9 +19,11 @@ for (const nb of notebooks) {
     process.exit(2);
   }
 }
-const py = findPython(["nbclient", "nbconvert", "nbformat"]);
-if (!py) {
-  console.error(`Cannot execute notebooks: no Python with nbclient and nbconvert was found.\n${INSTALL_HINT}`);
+let py;
+try {
+  py = await jupyterPython(["nbclient", "nbconvert", "nbformat"]);
+} catch (e) {
+  console.error(`Cannot execute notebooks: ${e.message}`);
   process.exit(1);
 }
 const out = process.env.GDL_NOTEBOOK_OUT ?? path.join(root, "build", "notebooks");
