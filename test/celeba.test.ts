@@ -204,6 +204,14 @@ describe("CelebA loader errors", () => {
     ok.images.dispose();
   });
 
+  it("a folder where an image should be: names it and the CSV row (not a bare EISDIR)", async () => {
+    const root = writeFixture(fresh(), 4);
+    const img = path.join(root, "img_align_celeba", "img_align_celeba", "000002.png");
+    fs.rmSync(img);
+    fs.mkdirSync(img);
+    await expect(loadCelebA({ dir: root, size: 8, cache: false })).rejects.toThrow(/CelebA image .*000002\.png is a folder, not an image file \(listed on row 2 of .*list_attr_celeba\.csv\)\. Each row must name a JPEG directly inside/);
+  });
+
   it("damaged image file: names it", () => {
     expect(() => decodeImage(new Uint8Array([1, 2, 3, 4, 5]), "/x/000009.jpg")).toThrow(/000009\.jpg: not a JPEG or PNG/);
     expect(() => decodeImage(new Uint8Array([0xff, 0xd8, 0, 0, 0, 0]), "/x/000010.jpg")).toThrow(/000010\.jpg: could not decode/);

@@ -57,6 +57,17 @@ describe("image grid", () => {
     tf.dispose([none, flat, two, ok]);
   });
 
+  it("rejects a fractional gap or column count (they used to drop pixels silently)", () => {
+    const x = tf.ones([5, 4, 4, 1]) as tf.Tensor4D;
+    expect(() => imageGridPng(x, { gap: 0.5 })).toThrow(/image grid: gap must be a whole number of source pixels >= 0 \(0 = no gap\), got 0\.5/);
+    expect(() => imageGridPng(x, { gap: -1 })).toThrow(/gap must be .*got -1/);
+    expect(() => imageGridPng(x, { cols: 2.5 })).toThrow(/image grid: cols must be a whole number >= 1 \(tiles per row\), got 2\.5/);
+    expect(() => imageGridSvg(x, { cols: 0 })).toThrow(/cols must be .*got 0/);
+    // cols larger than the batch still means one row
+    expect(decode(imageGridPng(x, { cols: 9, scale: 1, gap: 0 })).width).toBe(20);
+    x.dispose();
+  });
+
   it("creates no tensors", () => {
     const imgs = tf.ones([4, 8, 8, 1]) as tf.Tensor4D;
     const before = tf.memory().numTensors;

@@ -77,6 +77,10 @@ describe("decodeAll", () => {
     const z3 = tf.zeros([2, 3]) as tf.Tensor2D;
     expect(() => decodeAll(m, z3)).toThrow(/codes of shape \[n, 2\], got \[2, 3\]/);
     z3.dispose();
+    expect(() => decodeAll(m, [])).toThrow(/decodeAll: z is an empty array; pass at least one latent code, e\.g\. \[\[0, 0\]\]/);
+    const z0 = tf.zeros([0, 2]) as tf.Tensor2D;
+    expect(() => decodeAll(m, z0)).toThrow(/decodeAll: z holds no codes \(shape \[0, 2\]\); pass at least one latent code \[n >= 1, latentDim\]/);
+    z0.dispose();
     m.dispose();
   });
 

@@ -229,6 +229,10 @@ export function cropResize(img: { width: number; height: number; rgb: Uint8Array
 
 function imagePath(loc: CelebALocation, id: string, row: number): string {
   const p = path.join(loc.imageDir, id);
+  if (isDir(p)) {
+    throw new Error(`CelebA image ${p} is a folder, not an image file (listed on row ${row + 1} of ${loc.attrFile}). ` +
+      `Each row must name a JPEG directly inside ${loc.imageDir}: move the real file there (or remove the folder), or extract img_align_celeba.zip again into ${loc.root}.`);
+  }
   if (fs.existsSync(p)) return p;
   // Tolerate a folder converted to PNG (or back) under the same stem.
   const stem = id.replace(/\.(jpe?g|png)$/i, "");
@@ -285,7 +289,12 @@ function attributesSlice(a: CelebAAttributes, lo: number, hi: number): Record<st
 async function decodeRows(loc: CelebALocation, attrs: CelebAAttributes, lo: number, hi: number, size: number): Promise<Float32Array> {
   const per = size * size * 3;
   const out = new Float32Array((hi - lo) * per);
-  const read = (i: number) => { const p = imagePath(loc, attrs.ids[i], i); return fs.promises.readFile(p).then((b) => ({ p, b })); };
+  const read = (i: number) => {
+    const p = imagePath(loc, attrs.ids[i], i);
+    return fs.promises.readFile(p).then((b) => ({ p, b }), (e: Error) => {
+      throw new Error(`CelebA image ${p} (row ${i + 1} of ${attrs.file}) cannot be read: ${e.message}. Check its permissions, or extract img_align_celeba.zip again into ${loc.root}.`);
+    });
+  };
   let next = lo < hi ? read(lo) : null;
   for (let i = lo; i < hi; i++) {
     const { p, b } = await next!;

@@ -73,9 +73,11 @@ export function embed(encoder: EncoderLike, images: tf.Tensor4D, opts: EmbedOpti
 
 /** Decode latent codes [n, d] into images [n,h,w,c], `batchSize` at a time (caller disposes). */
 export function decodeAll(decoder: DecoderLike, z: tf.Tensor2D | number[][], opts: { batchSize?: number } = {}): tf.Tensor4D {
+  if (Array.isArray(z) && z.length === 0) throw new Error("decodeAll: z is an empty array; pass at least one latent code, e.g. [[0, 0]] for a 2-D latent space.");
   const codes = Array.isArray(z) ? tf.tensor2d(z) : z;
   try {
     checkShape(codes, [null, null], "decodeAll: z", "pass latent codes as [n, latentDim]");
+    if (codes.shape[0] === 0) throw new Error(`decodeAll: z holds no codes (shape ${shapeStr(codes.shape)}); pass at least one latent code [n >= 1, latentDim].`);
     const bs = opts.batchSize ?? 256;
     checkBatchSize(bs, "decodeAll");
     const n = codes.shape[0];

@@ -43,7 +43,9 @@ function pixelsOf(images: ImageBatch): Pixels {
 }
 
 function layout(p: Pixels, o: GridOptions, band = 0) {
-  const cols = Math.max(1, Math.min(o.cols ?? Math.ceil(Math.sqrt(p.n)), p.n));
+  if (o.cols !== undefined && (!Number.isInteger(o.cols) || o.cols < 1)) throw new Error(`image grid: cols must be a whole number >= 1 (tiles per row), got ${o.cols}.`);
+  if (o.gap !== undefined && (!Number.isInteger(o.gap) || o.gap < 0)) throw new Error(`image grid: gap must be a whole number of source pixels >= 0 (0 = no gap), got ${o.gap}.`);
+  const cols = Math.min(o.cols ?? Math.ceil(Math.sqrt(p.n)), p.n);
   const rows = Math.ceil(p.n / cols);
   const scale = o.scale ?? Math.max(1, Math.round(64 / p.w));
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`image grid: scale must be a positive integer, got ${scale}.`);
