@@ -28,7 +28,8 @@ const BUNDLE_MARKER = "DecompressionStream('gzip')";
 const CELLS = [
   'import { initBackend } from "./lib/engine/backend";\nawait initBackend();',
   `import * as tf from "@tensorflow/tfjs";
-import { latentExplorer, pcaPlane } from "./lib/plot/explorer";
+import { latentExplorer } from "./lib/plot/explorer";
+import { pcaPlane } from "./lib/latent/plane";
 // A "decoder" with no training: a bright blob that moves with z, so every location decodes differently.
 function blob(z: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {

@@ -2,7 +2,8 @@ import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { decode as decodePng } from "fast-png";
 import { packSprite, gridCenters, gridCell, tileOrigin, LatentGrid, GRID_LOOKUP_JS } from "../lib/plot/sprite";
-import { latentExplorerHtml, latentExplorer, pcaPlane, slicePlane, subsampleIndices, EXPLORER_RUNTIME_JS } from "../lib/plot/explorer";
+import { latentExplorerHtml, latentExplorer, subsampleIndices, EXPLORER_RUNTIME_JS } from "../lib/plot/explorer";
+import { pcaPlane, slicePlane } from "../lib/latent/plane";
 import { resetPlotlyBundle, plotlyBundleOnce, plotlyBundleScript, WHEN_PLOTLY_JS } from "../lib/plot/plotly";
 import { displayed } from "../lib/display";
 

@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { embed, decodeAll, codesToXY, checkShape } from "../lib/latent/embed";
+import { embed, decodeAll, codesToXY } from "../lib/latent/embed";
+import { checkShape } from "../lib/checks";
 import { latentRange, sampleUniform, latentGrid, gridAxes, interpolate, moveAlong, directionBetween, meanCode } from "../lib/latent/explore";
 
 beforeAll(async () => { await tf.setBackend("cpu"); });

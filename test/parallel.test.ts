@@ -5,8 +5,8 @@ import { buildAutoencoder } from "../lib/models/autoencoder";
 import { buildVae } from "../lib/models/vae";
 import { buildFaceVae } from "../lib/models/face-vae";
 import { chooseWorkers, evaluate, train, TrainingInterrupted } from "../lib/train/train";
-import { Task, trainableVariables } from "../lib/train/task";
-import { barrier, shard } from "../lib/engine/parallel/shared";
+import { Task, trainableVariables } from "../lib/models/task";
+import { barrier, shard } from "../lib/train/parallel/shared";
 import { failingTask, SMALL } from "./fixtures/failing-task";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });

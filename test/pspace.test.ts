@@ -1,6 +1,7 @@
 import { it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { normalCdf, normalQuantile, quantileGrid, toPSpace, pGrid } from "../lib/plot/pspace";
+import { normalCdf, normalQuantile } from "../lib/probability/gaussian";
+import { quantileGrid, toPSpace, pGrid } from "../lib/latent/pspace";
 
 beforeAll(async () => { await tf.setBackend("cpu"); });
 

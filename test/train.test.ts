@@ -5,7 +5,7 @@ import { displayed } from "../lib/display";
 import { buildAutoencoder } from "../lib/models/autoencoder";
 import { buildVae } from "../lib/models/vae";
 import { evaluate, train, TrainingInterrupted } from "../lib/train/train";
-import { Task, trainableVariables } from "../lib/train/task";
+import { Task, trainableVariables } from "../lib/models/task";
 
 beforeAll(async () => { await initBackend({ quiet: true }); });
 

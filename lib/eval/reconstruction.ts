@@ -4,7 +4,7 @@
 // training image to any query image.
 import * as tf from "@tensorflow/tfjs";
 import { bceElementwise } from "../models/losses";
-import { checkShape } from "../latent/embed";
+import { checkShape } from "../checks";
 
 export type ErrorKind = "bce" | "mse";
 

@@ -5,7 +5,7 @@
 // straight line between two faces' codes. Model-agnostic: codes in, codes out
 // (decode them with any decoder); built on lib/latent/explore's primitives.
 import * as tf from "@tensorflow/tfjs";
-import { checkShape } from "./embed";
+import { checkShape } from "../checks";
 import { directionBetween, interpolate, moveAlong } from "./explore";
 
 /**

@@ -3,6 +3,7 @@
 // (pick one with `output`). Work happens in batches so a 10k-image test set
 // never needs one giant activation tensor, and nothing is left behind.
 import * as tf from "@tensorflow/tfjs";
+import { checkShape, shapeStr } from "../checks";
 
 /** An encoder: a Keras-style model or any function images -> codes (one or several heads). */
 export type EncoderLike = tf.LayersModel | ((x: tf.Tensor4D) => tf.Tensor | tf.Tensor[]);
@@ -16,14 +17,6 @@ export interface EmbedOptions {
   output?: number;
   /** Embed only the first `limit` images. */
   limit?: number;
-}
-
-const shapeStr = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? "any" : d)).join(", ")}]`;
-
-/** Throw a clear error when `t` does not have shape `want` (null = any size). */
-export function checkShape(t: tf.Tensor, want: readonly (number | null)[], what: string, fix = ""): void {
-  const ok = t.rank === want.length && want.every((d, i) => d === null || d === t.shape[i]);
-  if (!ok) throw new Error(`${what}: expected shape ${shapeStr(want)}, got ${shapeStr(t.shape)}${fix ? `; ${fix}` : ""}.`);
 }
 
 function run(f: EncoderLike | DecoderLike, x: tf.Tensor, output: number, what: string): tf.Tensor {

@@ -3,7 +3,7 @@
 // and steps along a direction. Pure tensor maths, model-agnostic; each
 // function returns one new tensor and frees everything else it made.
 import * as tf from "@tensorflow/tfjs";
-import { checkShape } from "./embed";
+import { checkShape } from "../checks";
 
 /** Per-dimension bounds of a latent region. */
 export interface LatentRange {

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { buildConvDecoder, buildConvEncoder, ConvStackOptions, DEFAULT_CONV_STACK } from "./blocks";
 import { reconstructionLoss, ReconstructionKind } from "./losses";
-import type { Batch, LossContext, LossResult, Task, WorkerSpec } from "../train/task";
+import type { Batch, LossContext, LossResult, Task, WorkerSpec } from "./task";
 
 export interface AutoencoderOptions extends ConvStackOptions {
   imageSize: number;

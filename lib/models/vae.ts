@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { buildConvDecoder, buildConvEncoder, ConvStackOptions, DEFAULT_CONV_STACK } from "./blocks";
 import { BOOK_VAE_LOSS, sampleLatent, vaeLoss, VaeLossOptions } from "./losses";
-import type { Batch, LossContext, LossResult, Task, WorkerSpec } from "../train/task";
+import type { Batch, LossContext, LossResult, Task, WorkerSpec } from "./task";
 
 export interface VaeOptions extends ConvStackOptions {
   imageSize: number;

@@ -16,7 +16,8 @@
 //
 // Latent spaces with more than 2 dimensions are explored on a plane: give the
 // points' 2-D plane coordinates and `lift` (plane -> full z), e.g. from
-// pcaPlane(z) (recommended: the plane of largest spread) or slicePlane().
+// pcaPlane(z) (recommended: the plane of largest spread) or slicePlane(),
+// both in lib/latent/plane.ts.
 import * as tf from "@tensorflow/tfjs";
 import { show } from "../display";
 import { plotlyBundleOnce, WHEN_PLOTLY_JS } from "./plotly";
@@ -335,91 +336,3 @@ function gdlExplorer(root,D){
   },function(m){msg.style.display='';msg.textContent=m;});
 }
 `;
-
-// ---- planes through a latent space of more than 2 dimensions -------------------
-
-/** A 2-D plane in latent space: project z -> plane coords, lift plane coords -> z. Holds no tensors. */
-export interface LatentPlane {
-  latentDim: number;
-  /** z [n, latentDim] -> plane coordinates [n, 2]. */
-  project(z: tf.Tensor2D): tf.Tensor2D;
-  /** plane coordinates [n, 2] -> z [n, latentDim] = origin + a*axis1 + b*axis2. */
-  lift(p: tf.Tensor2D): tf.Tensor2D;
-  origin: Float32Array;
-  axes: [Float32Array, Float32Array];
-  /** PCA only: fraction of the total variance along each axis. */
-  explained?: [number, number];
-}
-
-function plane(origin: Float32Array, a1: Float32Array, a2: Float32Array, explained?: [number, number]): LatentPlane {
-  const D = origin.length;
-  const basis = new Float32Array(2 * D); // [2, D]
-  basis.set(a1, 0); basis.set(a2, D);
-  const check = (t: tf.Tensor, cols: number, what: string) => {
-    if (t.rank !== 2 || t.shape[1] !== cols) throw new Error(`LatentPlane.${what}: expected [n, ${cols}], got [${t.shape.join(",")}]`);
-  };
-  return {
-    latentDim: D, origin, axes: [a1, a2], explained,
-    project: (z) => { check(z, D, "project"); return tf.tidy(() => z.sub(tf.tensor1d(origin)).matMul(tf.tensor2d(basis, [2, D]), false, true)) as tf.Tensor2D; },
-    lift: (p) => { check(p, 2, "lift"); return tf.tidy(() => p.matMul(tf.tensor2d(basis, [2, D])).add(tf.tensor1d(origin))) as tf.Tensor2D; },
-  };
-}
-
-/**
- * The plane through the mean of z spanned by its two principal axes (largest
- * spread): the most informative 2-D view of a high-dimensional latent space,
- * and the one the faces notebook should explore. Pass z = encoder means of a
- * few thousand images.
- */
-export function pcaPlane(z: tf.Tensor2D): LatentPlane {
-  if (z.rank !== 2 || z.shape[0] < 3) throw new Error(`pcaPlane: expected z of shape [n >= 3, latentDim], got [${z.shape.join(",")}]`);
-  const [n, D] = z.shape;
-  const [meanT, covT] = tf.tidy(() => {
-    const m = z.mean(0);
-    const c = z.sub(m);
-    return [m, c.transpose().matMul(c).div(n - 1)];
-  });
-  const mean = Float32Array.from(meanT.dataSync()), cov = Float64Array.from(covT.dataSync());
-  tf.dispose([meanT, covT]);
-  let total = 0;
-  for (let i = 0; i < D; i++) total += cov[i * D + i];
-  const axes: Float32Array[] = [], vars: number[] = [];
-  for (let a = 0; a < 2; a++) {
-    // Power iteration, deflated against the axes already found.
-    let v = Float64Array.from({ length: D }, (_, i) => 1 + ((i * 7919) % 13) / 13);
-    let lambda = 0;
-    for (let it = 0; it < 1000; it++) {
-      for (const u of axes) { let d = 0; for (let i = 0; i < D; i++) d += v[i] * u[i]; for (let i = 0; i < D; i++) v[i] -= d * u[i]; }
-      const w = new Float64Array(D);
-      for (let i = 0; i < D; i++) { let s = 0; for (let j = 0; j < D; j++) s += cov[i * D + j] * v[j]; w[i] = s; }
-      let norm = 0;
-      for (let i = 0; i < D; i++) norm += w[i] * w[i];
-      norm = Math.sqrt(norm);
-      if (norm === 0) { w.fill(0); w[a % D] = 1; norm = 1; }
-      let change = 0;
-      for (let i = 0; i < D; i++) { const x = w[i] / norm; change += Math.abs(x - v[i]); v[i] = x; }
-      lambda = norm;
-      if (change < 1e-9 * D) break;
-    }
-    // Deterministic sign: largest component positive.
-    let big = 0;
-    for (let i = 1; i < D; i++) if (Math.abs(v[i]) > Math.abs(v[big])) big = i;
-    if (v[big] < 0) v = v.map((x) => -x);
-    axes.push(Float32Array.from(v));
-    vars.push(lambda);
-  }
-  return plane(mean, axes[0], axes[1], total > 0 ? [vars[0] / total, vars[1] / total] : undefined);
-}
-
-/** The axis-aligned plane of latent dims `dims`, other dims fixed at `origin` (default 0: the prior mean). */
-export function slicePlane(latentDim: number, dims: [number, number] = [0, 1], origin?: ArrayLike<number>): LatentPlane {
-  if (!Number.isInteger(latentDim) || latentDim < 2) throw new Error(`slicePlane: latentDim must be an integer >= 2, got ${latentDim}`);
-  const [i, j] = dims;
-  if (!(i >= 0 && i < latentDim && j >= 0 && j < latentDim && i !== j)) throw new Error(`slicePlane: dims must be two different indices in 0..${latentDim - 1}, got [${dims.join(",")}]`);
-  if (origin && origin.length !== latentDim) throw new Error(`slicePlane: origin has ${origin.length} values, expected latentDim = ${latentDim}`);
-  const o = origin ? Float32Array.from(origin) : new Float32Array(latentDim);
-  const a1 = new Float32Array(latentDim), a2 = new Float32Array(latentDim);
-  a1[i] = 1; a2[j] = 1;
-  o[i] = 0; o[j] = 0; // the plane coordinates carry these two dims
-  return plane(o, a1, a2);
-}

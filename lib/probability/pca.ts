@@ -36,26 +36,52 @@ export function fitPca(images: tf.Tensor4D, k = 2, opts: { iterations?: number; 
     const C = tf.div(tf.matMul(tf.transpose(xc), xc), n);
     return [m.dataSync() as Float32Array, C.dataSync() as Float32Array, tf.sum(tf.square(xc)).dataSync()[0] / n];
   });
-  const rng = new Rng(opts.seed ?? 0);
-  let Q: Float64Array[] = Array.from({ length: k }, () => Float64Array.from({ length: d }, () => rng.normal()));
-  orthonormalise(Q);
-  const iterations = opts.iterations ?? 100;
-  for (let it = 0; it < iterations; it++) {
-    Q = Q.map((q) => matVec(cov, q, d));
-    orthonormalise(Q);
-  }
-  // Rayleigh quotients give the variances; order components by them.
-  const pairs = Q.map((q) => ({ q, v: dot(q, matVec(cov, q, d)) })).sort((a, b) => b.v - a.v);
+  const top = topEigenvectors(cov, d, k, { iterations: opts.iterations ?? 100, seed: opts.seed });
   return {
     mean,
-    components: pairs.map((p) => Float32Array.from(p.q)),
-    variances: pairs.map((p) => p.v),
-    explained: pairs.map((p) => p.v / total),
+    components: top.vectors.map((q) => Float32Array.from(q)),
+    variances: top.values,
+    explained: top.values.map((v) => v / total),
     shape: [h, w, c],
   };
 }
 
-function matVec(m: Float32Array, v: Float64Array, d: number): Float64Array {
+export interface Eigenvectors {
+  /** Unit vectors, largest eigenvalue first. */
+  vectors: Float64Array[];
+  values: number[];
+}
+
+/**
+ * Top-k eigenvectors of a symmetric positive semi-definite d x d matrix (row-major), e.g. a
+ * covariance: subspace iteration from a seeded random start, then Rayleigh quotients for the
+ * eigenvalues. The one PCA solver of lib/ (fitPca above; pcaPlane in lib/latent/plane.ts).
+ * Runs `iterations` rounds, or stops earlier once one round moves the vectors by less than
+ * `tolerance` (sum of absolute changes; default 0: run them all).
+ */
+export function topEigenvectors(m: ArrayLike<number>, d: number, k: number,
+  opts: { iterations?: number; tolerance?: number; seed?: number } = {}): Eigenvectors {
+  if (m.length !== d * d) throw new Error(`topEigenvectors: matrix has ${m.length} entries, expected ${d}x${d} = ${d * d}`);
+  if (!(Number.isInteger(k) && k >= 1 && k <= d)) throw new Error(`topEigenvectors: k must be an integer 1..${d}, got ${k}`);
+  const rng = new Rng(opts.seed ?? 0);
+  let Q: Float64Array[] = Array.from({ length: k }, () => Float64Array.from({ length: d }, () => rng.normal()));
+  orthonormalise(Q);
+  const iterations = opts.iterations ?? 100;
+  const tolerance = opts.tolerance ?? 0;
+  for (let it = 0; it < iterations; it++) {
+    const prev = Q;
+    Q = Q.map((q) => matVec(m, q, d));
+    orthonormalise(Q);
+    let change = 0;
+    for (let i = 0; i < k; i++) for (let t = 0; t < d; t++) change += Math.abs(Q[i][t] - prev[i][t]);
+    if (change < tolerance) break;
+  }
+  // Rayleigh quotients give the eigenvalues; order the vectors by them.
+  const pairs = Q.map((q) => ({ q, v: dot(q, matVec(m, q, d)) })).sort((a, b) => b.v - a.v);
+  return { vectors: pairs.map((p) => p.q), values: pairs.map((p) => p.v) };
+}
+
+function matVec(m: ArrayLike<number>, v: Float64Array, d: number): Float64Array {
   const out = new Float64Array(d);
   for (let i = 0; i < d; i++) {
     let s = 0;
@@ -79,7 +105,21 @@ function orthonormalise(vs: Float64Array[]): void {
       const p = dot(vs[i], vs[j]);
       for (let t = 0; t < vs[i].length; t++) vs[i][t] -= p * vs[j][t];
     }
-    const norm = Math.sqrt(dot(vs[i], vs[i])) || 1;
+    const norm = Math.sqrt(dot(vs[i], vs[i]));
+    if (norm === 0) {
+      // A matrix with fewer than k non-zero directions: any unit vector orthogonal to the others will do.
+      for (let e = 0; e < vs[i].length; e++) {
+        vs[i].fill(0);
+        vs[i][e] = 1;
+        for (let j = 0; j < i; j++) {
+          const p = dot(vs[i], vs[j]);
+          for (let t = 0; t < vs[i].length; t++) vs[i][t] -= p * vs[j][t];
+        }
+        const n2 = Math.sqrt(dot(vs[i], vs[i]));
+        if (n2 > 1e-6) { for (let t = 0; t < vs[i].length; t++) vs[i][t] /= n2; break; }
+      }
+      continue;
+    }
     for (let t = 0; t < vs[i].length; t++) vs[i][t] /= norm;
   }
 }

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { checksumProblem, readChecksum, SUM_SUFFIX, writeChecked } from "../data/checked-file";
 import { projectRoot } from "../settings";
-import { isTask, Task } from "./task";
+import { isTask, Task } from "../models/task";
 
 type Saveable = Task | tf.LayersModel;
 

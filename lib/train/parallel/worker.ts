@@ -4,9 +4,9 @@
 import { parentPort, workerData } from "worker_threads";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend";
-import { Task, trainableVariables, allWeights, setAllWeights } from "../../train/task";
-import { computeGradients, evaluateSums, stepSeed, stepsPerEpoch } from "../../train/train";
+import { initBackend } from "../../engine/backend";
+import { Task, trainableVariables, allWeights, setAllWeights } from "../../models/task";
+import { computeGradients, evaluateSums, stepSeed, stepsPerEpoch } from "../step";
 import { ABORT, barrier, FromWorker, hashFloats, MAX_VALUES, shard, STOP_DECISION, TensorData, ToWorker, WorkerInit } from "./shared";
 
 const init = workerData as WorkerInit;

@@ -1,8 +1,10 @@
 // What the training loop trains: a Task = named models + a loss of a batch.
 // tfjs has no Keras `train_step`; a Task's `loss` plays that role and may
 // report named parts (e.g. VAE reconstruction and KL) next to the total.
+// The contract lives here, in models/, because models build tasks and train/
+// (one layer up) runs them: neither imports the other both ways.
 import * as tf from "@tensorflow/tfjs";
-import { binaryCrossEntropy, meanSquaredError } from "../models/losses";
+import { binaryCrossEntropy, meanSquaredError } from "./losses";
 
 /** One mini-batch. `y` is the target (for autoencoders the same tensor as `x`). */
 export interface Batch {
@@ -66,7 +68,7 @@ export function modelTask(model: tf.LayersModel, loss: ModelLoss = "mse"): Task 
     name: model.name,
     models: { [model.name]: model },
     loss: ({ x, y }, { training }) => ({ loss: fn(y, model.apply(x, { training }) as tf.Tensor) }),
-    spec: { module: "lib/train/task", export: "modelTaskFromJSON", options: { topology: model.toJSON(null, false), loss } },
+    spec: { module: "lib/models/task", export: "modelTaskFromJSON", options: { topology: model.toJSON(null, false), loss } },
   };
 }
 

@@ -7,8 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import type { Engine, EpochOutcome, EpochRun } from "../../train/train";
-import { allWeights, setAllWeights, Task, trainableVariables } from "../../train/task";
+import type { Engine, EpochOutcome, EpochRun } from "../step";
+import { allWeights, setAllWeights, Task, trainableVariables } from "../../models/task";
 import { projectRoot } from "../../settings";
 import { CONTROL_INTS, FromWorker, MAX_VALUES, STOP_REQ, ABORT, TensorData, WorkerInit } from "./shared";
 
@@ -215,7 +215,7 @@ class ParallelEngine implements Engine {
       const hashes = new Set(res.map((r) => r.hash));
       this.stats.replicasIdentical = hashes.size === 1;
       if (hashes.size !== 1) {
-        throw new Error(`data-parallel replicas diverged (weight hashes ${[...hashes].join(", ")}); this is a bug in lib/engine/parallel. Train with workers: 1.`);
+        throw new Error(`data-parallel replicas diverged (weight hashes ${[...hashes].join(", ")}); this is a bug in lib/train/parallel. Train with workers: 1.`);
       }
       this.pendingWeights = res[0].weights;
       return res[0].outcome;
