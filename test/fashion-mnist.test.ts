@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -61,18 +61,38 @@ describe("Fashion-MNIST loader", () => {
   });
 
   it("lists every place it looked when the files are missing", () => {
-    const prev = process.env[FASHION_MNIST_ENV];
     const dir = path.join(tmp, "half");
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, FASHION_MNIST_FILES.testImages.name), "x");
-    process.env[FASHION_MNIST_ENV] = dir;
+    expect(() => locate("test", path.join(tmp, "nowhere"))).toThrow(/nowhere: no such folder[\s\S]*apt-get install dataset-fashion-mnist[\s\S]*npm run datasets/);
+    expect(() => locate("test", dir)).toThrow(new RegExp(`half: missing ${FASHION_MNIST_FILES.testLabels.name.replace(/\./g, "\\.")}`));
+  });
+
+  it("a set GDL_FASHION_MNIST_DIR is used or named in the error, never skipped; the folder used is printed", async () => {
+    const prev = process.env[FASHION_MNIST_ENV];
+    const half = path.join(tmp, "env-half");
+    fs.mkdirSync(half, { recursive: true });
+    fs.writeFileSync(path.join(half, FASHION_MNIST_FILES.testImages.name), "x");
+    const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     try {
-      // The env folder lacks the labels; if the Debian copy exists the search falls through to it.
-      if (fs.existsSync(path.join(DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_FILES.testLabels.name))) {
-        expect(locate("test").dir).toBe(DEBIAN_FASHION_MNIST_DIR);
+      // A wrong value fails naming the variable, even where another copy exists (datasets/, Debian's).
+      for (const [value, why] of [[half, `missing ${FASHION_MNIST_FILES.testLabels.name}`], [path.join(tmp, "typo"), "no such folder"],
+        [path.join(half, FASHION_MNIST_FILES.testImages.name), "not a folder"]] as const) {
+        process.env[FASHION_MNIST_ENV] = value;
+        expect(() => locate("test")).toThrow(new RegExp(`not found in ${FASHION_MNIST_ENV}=${esc(value)}:\\n  ${esc(value)}: ${esc(why)}\\n` +
+          `${FASHION_MNIST_ENV} is set, so no other folder is tried`));
       }
-      expect(() => locate("test", path.join(tmp, "nowhere"))).toThrow(/nowhere: no such folder[\s\S]*apt-get install dataset-fashion-mnist[\s\S]*npm run datasets/);
-      expect(() => locate("test", dir)).toThrow(new RegExp(`half: missing ${FASHION_MNIST_FILES.testLabels.name.replace(/\./g, "\\.")}`));
+      // A right value is used, and the loader says so in one short line.
+      const good = path.join(tmp, "env-good");
+      writeSplit(good, "test", 3);
+      process.env[FASHION_MNIST_ENV] = good;
+      const log = vi.spyOn(console, "log").mockImplementation(() => {});
+      const d = await loadFashionMnist({ split: "test" });
+      const lines = log.mock.calls.map((c) => c.join(" "));
+      log.mockRestore();
+      expect(d.source).toBe(good);
+      expect(lines).toEqual([`Fashion-MNIST: ${good} (${FASHION_MNIST_ENV})`]);
+      d.images.dispose();
     } finally {
       if (prev === undefined) delete process.env[FASHION_MNIST_ENV];
       else process.env[FASHION_MNIST_ENV] = prev;

@@ -41,18 +41,15 @@ export interface LoadOptions {
   limit?: number;
   /** Pad 28x28 to 32x32 with zeros, as the book does (default true). */
   pad?: boolean;
-  /** Look only here (tests); otherwise env var, datasets/, Debian path, in that order. */
+  /** Look only here (tests); otherwise $GDL_FASHION_MNIST_DIR alone when set, else datasets/, then the Debian path. */
   dir?: string;
 }
 
-/** Folders searched, in order. */
+/** Folders searched, in order. When $GDL_FASHION_MNIST_DIR is set, only that one: a wrong value must not fall back silently. */
 export function searchDirs(): string[] {
-  const dirs: string[] = [];
   const env = process.env[FASHION_MNIST_ENV];
-  if (env) dirs.push(path.resolve(env));
-  dirs.push(path.join(projectRoot(), "datasets", "fashion-mnist"));
-  dirs.push(DEBIAN_FASHION_MNIST_DIR);
-  return dirs;
+  if (env) return [path.resolve(env)];
+  return [path.join(projectRoot(), "datasets", "fashion-mnist"), DEBIAN_FASHION_MNIST_DIR];
 }
 
 function fileIn(dir: string, name: string): string | null {
@@ -81,21 +78,34 @@ export function locate(split: Split, dir?: string): { images: string; labels: st
   const report: string[] = [];
   for (const d of dirs) {
     if (!fs.existsSync(d)) { report.push(`  ${d}: no such folder`); continue; }
+    if (!fs.statSync(d).isDirectory()) { report.push(`  ${d}: not a folder`); continue; }
     const images = fileIn(d, want[0]);
     const labels = fileIn(d, want[1]);
     if (images && labels) return { images, labels, dir: d };
     const missing = want.filter((_, i) => !(i === 0 ? images : labels));
     report.push(`  ${d}: missing ${missing.join(", ")}`);
   }
+  const env = process.env[FASHION_MNIST_ENV];
+  if (!dir && env) {
+    throw new Error(`Fashion-MNIST ${split} split not found in ${FASHION_MNIST_ENV}=${env}:\n${report.join("\n")}\n` +
+      `${FASHION_MNIST_ENV} is set, so no other folder is tried. Point it at the folder holding the four *-ubyte.gz files, ` +
+      `or unset it to use datasets/fashion-mnist/ or ${DEBIAN_FASHION_MNIST_DIR}/.\n${howToGet()}`);
+  }
   throw new Error(`Fashion-MNIST ${split} split not found. Looked in:\n${report.join("\n")}\n${howToGet()}`);
 }
 
 // Parsed files are kept per process: re-running a notebook cell should not re-read 30 MB.
 const cache = new Map<string, { images: Uint8Array; labels: Uint8Array; n: number }>();
+const announced = new Set<string>();
 
 function readSplit(split: Split, dir?: string) {
   const where = locate(split, dir);
   const key = `${where.images}|${where.labels}`;
+  // Say where the data came from, once per folder and process (a short line: notebooks show it).
+  if (!announced.has(where.dir)) {
+    announced.add(where.dir);
+    console.log(`Fashion-MNIST: ${where.dir}${!dir && process.env[FASHION_MNIST_ENV] ? ` (${FASHION_MNIST_ENV})` : ""}`);
+  }
   let hit = cache.get(key);
   if (!hit) {
     const img = readIdx(where.images, 3);
