@@ -9,6 +9,7 @@ stock tslab put its errors only there).
 Usage: python3 execute_notebooks.py --out DIR [--timeout S] [--kernel NAME] NB...
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -78,8 +79,29 @@ def export(nb, out_dir, name):
     atomic_write(os.path.join(out_dir, name + ".html"), html)
 
 
+def load(path):
+    """(notebook, None), or (None, one line saying why the file is not a notebook)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        return None, f"cannot read it ({e})"
+    try:
+        json.loads(text)
+    except ValueError as e:
+        return None, f"not valid JSON ({e})"
+    try:
+        return nbformat.reads(text, as_version=4), None
+    except Exception as e:  # nbformat raises several kinds for JSON that is not a notebook
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return None, f"valid JSON but not a Jupyter notebook ({reason})"
+
+
 def run(path, out_dir, timeout, kernel):
-    nb = nbformat.read(path, as_version=4)
+    nb, why = load(path)
+    if nb is None:
+        print(f"FAIL  {path}: {why}", file=sys.stderr, flush=True)
+        return False
     name = os.path.splitext(os.path.basename(path))[0]
     client = NotebookClient(nb, kernel_name=kernel, timeout=timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
