@@ -250,5 +250,9 @@ describe("latent planes", () => {
     expect(Array.from(z.dataSync())).toEqual([5, 0.5, 7, -2]);
     z.dispose();
     expect(() => slicePlane(4, [1, 1])).toThrow(/two different indices/);
+    const wrong = tf.zeros([1, 3]) as tf.Tensor2D;
+    expect(() => pl.lift(wrong)).toThrow("LatentPlane.lift: p: expected shape [any, 2], got [1, 3]; pass plane coordinates [n, 2].");
+    expect(() => pl.project(wrong)).toThrow(/LatentPlane\.project: z: expected shape \[any, 4\]/);
+    wrong.dispose();
   });
 });

@@ -6,7 +6,7 @@ import {
   countCategories, fitCategorical, categoricalLogLikelihood, sampleCategorical, fitLogisticRegression, sigmoid,
   fitClassConditionalGaussians, classPosterior, mixtureLogDensity, sampleClass, shoeMeasurements,
   BernoulliPixelModel, GaussianPixelModel, binarize, randomBinaryImages, pixelCorrelationMap, neighbourCorrelation,
-  sampleSpaceLog10, imagesOfClass, fitPca, pcaProject, pcaDecode, linePoints,
+  sampleSpaceLog10, imagesOfClass, fitPca, pcaProject, pcaDecode, linePoints, topEigenvectors,
 } from "../lib/probability";
 
 beforeAll(async () => { await tf.setBackend("cpu"); });
@@ -294,5 +294,25 @@ describe("PCA", () => {
     expect(z.length).toBe(300);
     expect(linePoints([0, 0], [1, 2], 3)).toEqual([[0, 0], [0.5, 1], [1, 2]]);
     tf.dispose([x, dec, back]);
+  });
+
+  it("topEigenvectors (the one solver behind fitPca and pcaPlane): eigenpairs of a known matrix, early stop, rank-deficient input", () => {
+    // [[4, 1, 0], [1, 3, 0], [0, 0, 1]]: eigenvalues (7 ± sqrt 5) / 2 in the top block, then 1.
+    const m = [4, 1, 0, 1, 3, 0, 0, 0, 1];
+    const top = topEigenvectors(m, 3, 2, { iterations: 500, tolerance: 1e-12 });
+    expect(top.values[0]).toBeCloseTo((7 + Math.sqrt(5)) / 2, 8);
+    expect(top.values[1]).toBeCloseTo((7 - Math.sqrt(5)) / 2, 8);
+    for (const [i, v] of top.vectors.entries()) {
+      const mv = [0, 1, 2].map((r) => m[3 * r] * v[0] + m[3 * r + 1] * v[1] + m[3 * r + 2] * v[2]);
+      mv.forEach((x, r) => expect(x).toBeCloseTo(top.values[i] * v[r], 6)); // M v = λ v
+    }
+    // A rank-1 matrix still yields k orthonormal unit vectors (the second with eigenvalue 0).
+    const r1 = topEigenvectors([1, 1, 1, 1], 2, 2);
+    expect(r1.values[0]).toBeCloseTo(2, 8);
+    expect(r1.values[1]).toBeCloseTo(0, 8);
+    const [a, b] = r1.vectors;
+    expect(Math.hypot(b[0], b[1])).toBeCloseTo(1, 8);
+    expect(a[0] * b[0] + a[1] * b[1]).toBeCloseTo(0, 8);
+    expect(() => topEigenvectors([1, 2, 3], 2, 1)).toThrow(/3 entries, expected 2x2/);
   });
 });

@@ -3,6 +3,7 @@
 // plane of largest spread, found with the one PCA solver in lib/probability/pca.ts;
 // slicePlane moves two chosen coordinates.
 import * as tf from "@tensorflow/tfjs";
+import { checkShape } from "../checks";
 import { topEigenvectors } from "../probability/pca";
 
 /** A 2-D plane in latent space: project z -> plane coords, lift plane coords -> z. Holds no tensors. */
@@ -22,13 +23,10 @@ function plane(origin: Float32Array, a1: Float32Array, a2: Float32Array, explain
   const D = origin.length;
   const basis = new Float32Array(2 * D); // [2, D]
   basis.set(a1, 0); basis.set(a2, D);
-  const check = (t: tf.Tensor, cols: number, what: string) => {
-    if (t.rank !== 2 || t.shape[1] !== cols) throw new Error(`LatentPlane.${what}: expected [n, ${cols}], got [${t.shape.join(",")}]`);
-  };
   return {
     latentDim: D, origin, axes: [a1, a2], explained,
-    project: (z) => { check(z, D, "project"); return tf.tidy(() => z.sub(tf.tensor1d(origin)).matMul(tf.tensor2d(basis, [2, D]), false, true)) as tf.Tensor2D; },
-    lift: (p) => { check(p, 2, "lift"); return tf.tidy(() => p.matMul(tf.tensor2d(basis, [2, D])).add(tf.tensor1d(origin))) as tf.Tensor2D; },
+    project: (z) => { checkShape(z, [null, D], "LatentPlane.project: z", "pass codes [n, latentDim]"); return tf.tidy(() => z.sub(tf.tensor1d(origin)).matMul(tf.tensor2d(basis, [2, D]), false, true)) as tf.Tensor2D; },
+    lift: (p) => { checkShape(p, [null, 2], "LatentPlane.lift: p", "pass plane coordinates [n, 2]"); return tf.tidy(() => p.matMul(tf.tensor2d(basis, [2, D])).add(tf.tensor1d(origin))) as tf.Tensor2D; },
   };
 }
 

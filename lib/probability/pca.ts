@@ -98,27 +98,28 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-/** Gram-Schmidt in place. */
+/**
+ * Gram-Schmidt in place. A vector that (numerically) lies in the span of the ones before it, as
+ * happens for a matrix with fewer than k non-zero directions, is replaced by a unit vector
+ * orthogonal to them: any such vector is an eigenvector of eigenvalue 0.
+ */
 function orthonormalise(vs: Float64Array[]): void {
-  for (let i = 0; i < vs.length; i++) {
+  const project = (v: Float64Array, i: number) => {
     for (let j = 0; j < i; j++) {
-      const p = dot(vs[i], vs[j]);
-      for (let t = 0; t < vs[i].length; t++) vs[i][t] -= p * vs[j][t];
+      const p = dot(v, vs[j]);
+      for (let t = 0; t < v.length; t++) v[t] -= p * vs[j][t];
     }
-    const norm = Math.sqrt(dot(vs[i], vs[i]));
-    if (norm === 0) {
-      // A matrix with fewer than k non-zero directions: any unit vector orthogonal to the others will do.
-      for (let e = 0; e < vs[i].length; e++) {
-        vs[i].fill(0);
-        vs[i][e] = 1;
-        for (let j = 0; j < i; j++) {
-          const p = dot(vs[i], vs[j]);
-          for (let t = 0; t < vs[i].length; t++) vs[i][t] -= p * vs[j][t];
-        }
-        const n2 = Math.sqrt(dot(vs[i], vs[i]));
-        if (n2 > 1e-6) { for (let t = 0; t < vs[i].length; t++) vs[i][t] /= n2; break; }
-      }
-      continue;
+  };
+  for (let i = 0; i < vs.length; i++) {
+    const before = Math.sqrt(dot(vs[i], vs[i]));
+    project(vs[i], i);
+    let norm = Math.sqrt(dot(vs[i], vs[i]));
+    for (let e = 0; !(norm > 1e-10 * before) && e < vs[i].length; e++) {
+      vs[i].fill(0);
+      vs[i][e] = 1;
+      project(vs[i], i);
+      norm = Math.sqrt(dot(vs[i], vs[i]));
+      if (norm < 1e-6) norm = 0; // e lies (nearly) in the span: try the next basis vector
     }
     for (let t = 0; t < vs[i].length; t++) vs[i][t] /= norm;
   }
