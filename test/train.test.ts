@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/engine/backend";
 import { displayed } from "../lib/display";
@@ -183,5 +183,83 @@ describe("train", () => {
     expect(w[0]).toBeCloseTo(2, 1);
     expect(w[1]).toBeCloseTo(-3, 1);
     tf.dispose([xs, ys]); m.dispose();
+  });
+
+  it("rejects data outside [0, 1] for a BCE-trained task up front, saying how to scale (this thread and workers)", async () => {
+    const ae = buildAutoencoder(small);
+    const x = bars(40);
+    const x255 = tf.mul(x, 255);
+    for (const workers of [1, 2]) {
+      const err = await train(ae, x255, { epochs: 1, batchSize: 10, progress: false, workers }).then(() => null, (e: Error) => e);
+      expect(err?.message).toMatch(/^train: the training data has values from 0\.\d+ to 2\d\d\.\d+, but autoencoder is trained with binary cross-entropy, which needs its inputs \(the images it reconstructs\) in \[0, 1\]\. Scale them first, e\.g\. images\.div\(255\) for 8-bit pixels \(loadFashionMnist/);
+    }
+    await expect(train(ae, x, { epochs: 1, batchSize: 10, progress: false, validation: x255 })).rejects.toThrow(/the validation set has values from .* to 2\d\d.*binary cross-entropy.*div\(255\)/);
+    const vae = buildVae(small), centred = tf.sub(x, 0.5);
+    await expect(train(vae, centred, { epochs: 1, batchSize: 10, progress: false })).rejects.toThrow(/values from -0\.\d+ to 0\.\d+, but vae is trained with binary cross-entropy/);
+    // MSE has no range: the same data trains; a BCE model checks only its targets y
+    const mse = buildAutoencoder({ ...small, loss: "mse" });
+    expect((await train(mse, x255, { epochs: 1, batchSize: 20, progress: false, workers: 1 })).status).toBe("completed");
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2], activation: "sigmoid" })] });
+    const xs = tf.randomNormal([20, 2], 0, 50, "float32", 1);
+    const ones = tf.ones([20, 1]), twos = tf.fill([20, 1], 2);
+    expect((await train(m, { x: xs, y: ones }, { epochs: 1, batchSize: 10, loss: "bce", progress: false })).status).toBe("completed");
+    await expect(train(m, { x: xs, y: twos }, { epochs: 1, batchSize: 10, loss: "bce", progress: false }))
+      .rejects.toThrow(/the training data y has values from 2 to 2, but .* binary cross-entropy, which needs the targets y in \[0, 1\]/);
+    tf.dispose([x, x255, xs, centred, ones, twos]); ae.dispose(); vae.dispose(); mse.dispose(); m.dispose();
+  });
+
+  it("stops on NaN/Inf in the validation (or training) data up front, naming the set and the example", async () => {
+    const ae = buildAutoencoder(small);
+    const x = bars(30);
+    const buf = x.bufferSync();
+    buf.set(NaN, 7, 3, 3, 0);
+    buf.set(Infinity, 9, 0, 0, 0);
+    const bad = buf.toTensor();
+    for (const workers of [1, 2]) {
+      await expect(train(ae, x, { epochs: 1, batchSize: 10, progress: false, validation: bad, workers }))
+        .rejects.toThrow(/^train: the validation set holds 2 NaN\/Inf values \(the first in example 7\), which would make the loss NaN\. Remove or repair/);
+    }
+    await expect(train(ae, bad, { epochs: 1, batchSize: 10, progress: false })).rejects.toThrow(/the training data holds 2 NaN\/Inf values \(the first in example 7\)/);
+    tf.dispose([x, bad]); ae.dispose();
+  });
+
+  it("stops when the validation loss becomes NaN, naming the validation set (not status \"completed\")", async () => {
+    const ae = buildAutoencoder(small);
+    const task: Task = { name: "nan-on-validation", models: ae.models, loss: (b, c) => (c.training ? ae.loss(b, c) : { loss: tf.scalar(NaN) }) };
+    const x = bars(30);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const h = await train(task, x, { epochs: 3, batchSize: 10, progress: false, validation: x });
+    const warned = warn.mock.calls.map((c) => c.join(" "));
+    warn.mockRestore();
+    expect(h.status).toBe("nan");
+    expect(h.epochs).toBe(1);
+    expect(h.message).toMatch(/^Stopped after epoch 1 of 3: on the validation set the loss became val_loss=NaN while the training loss is 0\.\d+\./);
+    expect(warned).toEqual([h.message]);
+    x.dispose(); ae.dispose();
+  });
+
+  it("shows \"validating…\" while the validation set is evaluated, then the epoch line", async () => {
+    const ae = buildAutoencoder(small);
+    const x = bars(40), v = bars(60, 2);
+    const seen: string[] = [];
+    const task: Task = {
+      name: "watched", models: ae.models, dataRange: ae.dataRange,
+      loss: (b, c) => {
+        if (!c.training) seen.push(displayed[displayed.length - 1].data["text/html"] as string);
+        return ae.loss(b, c);
+      },
+    };
+    const start = displayed.length;
+    await train(task, x, { epochs: 2, batchSize: 10, progress: "display", validation: v, workers: 1 });
+    expect(seen.length).toBe(2); // one validation batch per epoch
+    for (const [i, html] of seen.entries()) {
+      expect(html).toMatch(new RegExp(`epoch ${i + 1}/2 · step 4/4`));
+      expect(html).toMatch(/validating on 60 examples…/);
+    }
+    const last = displayed[displayed.length - 1].data["text/html"] as string;
+    expect(last).not.toMatch(/validating/);
+    expect(last).toMatch(/Trained 2 epochs/);
+    expect(displayed.slice(start).every((d) => d.id === displayed[start].id)).toBe(true);
+    tf.dispose([x, v]); ae.dispose();
   });
 });

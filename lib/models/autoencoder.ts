@@ -4,7 +4,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { buildConvDecoder, buildConvEncoder, ConvStackOptions, DEFAULT_CONV_STACK } from "./blocks";
 import { reconstructionLoss, ReconstructionKind } from "./losses";
-import type { Batch, LossContext, LossResult, Task, WorkerSpec } from "./task";
+import { bceRange } from "./task";
+import type { Batch, DataRange, LossContext, LossResult, Task, WorkerSpec } from "./task";
 
 export interface AutoencoderOptions extends ConvStackOptions {
   imageSize: number;
@@ -26,6 +27,7 @@ export class Autoencoder implements Task {
   readonly autoencoder: tf.LayersModel;
   readonly models: Record<string, tf.LayersModel>;
   readonly spec: WorkerSpec;
+  readonly dataRange?: DataRange;
 
   constructor(readonly options: AutoencoderOptions) {
     const o = options;
@@ -39,6 +41,7 @@ export class Autoencoder implements Task {
     this.autoencoder = tf.model({ inputs: input, outputs: out, name: "autoencoder" });
     this.models = { encoder: this.encoder, decoder: this.decoder };
     this.spec = { module: "lib/models/autoencoder", export: "buildAutoencoder", options: o };
+    if (o.loss === "bce") this.dataRange = bceRange("x");
   }
 
   loss({ x }: Batch, { training }: LossContext): LossResult {

@@ -46,6 +46,23 @@ export interface Task {
   loss(batch: Batch, ctx: LossContext): LossResult;
   /** Present when the task can be rebuilt in a worker thread (data-parallel training). */
   spec?: WorkerSpec;
+  /** Where the loss needs the data to lie; train() checks it once per data set, before the first step. */
+  dataRange?: DataRange;
+}
+
+/** A value range the loss needs, e.g. binary cross-entropy reads its targets as probabilities in [0, 1]. */
+export interface DataRange {
+  /** Which tensor: "x" (autoencoders reconstruct their input) or "y" (a supervised model's targets). */
+  of: "x" | "y";
+  min: number;
+  max: number;
+  /** The loss that needs it, for the error message. */
+  loss: string;
+}
+
+/** The range binary cross-entropy needs of its targets. */
+export function bceRange(of: "x" | "y"): DataRange {
+  return { of, min: 0, max: 1, loss: "binary cross-entropy" };
 }
 
 export function isTask(x: unknown): x is Task {
@@ -68,6 +85,7 @@ export function modelTask(model: tf.LayersModel, loss: ModelLoss = "mse"): Task 
     name: model.name,
     models: { [model.name]: model },
     loss: ({ x, y }, { training }) => ({ loss: fn(y, model.apply(x, { training }) as tf.Tensor) }),
+    dataRange: loss === "bce" ? bceRange("y") : undefined,
     spec: { module: "lib/models/task", export: "modelTaskFromJSON", options: { topology: model.toJSON(null, false), loss } },
   };
 }

@@ -4,7 +4,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { buildConvDecoder, buildConvEncoder, ConvStackOptions, DEFAULT_CONV_STACK } from "./blocks";
 import { BOOK_VAE_LOSS, sampleLatent, vaeLoss, VaeLossOptions } from "./losses";
-import type { Batch, LossContext, LossResult, Task, WorkerSpec } from "./task";
+import { bceRange } from "./task";
+import type { Batch, DataRange, LossContext, LossResult, Task, WorkerSpec } from "./task";
 
 export interface VaeOptions extends ConvStackOptions {
   imageSize: number;
@@ -34,6 +35,7 @@ export class Vae implements Task {
   readonly decoder: tf.LayersModel;
   readonly models: Record<string, tf.LayersModel>;
   readonly spec: WorkerSpec;
+  readonly dataRange?: DataRange;
 
   /** `factory`: the exported builder workers call with `options` to rebuild this VAE. */
   constructor(readonly options: VaeOptions, factory: { module: string; export: string } = { module: "lib/models/vae", export: "buildVae" }) {
@@ -46,6 +48,7 @@ export class Vae implements Task {
     this.decoder = buildConvDecoder({ ...o, denseBlock: o.denseBlock, output: o.decoderOutput, name: "decoder" });
     this.models = { encoder: this.encoder, decoder: this.decoder };
     this.spec = { ...factory, options: o };
+    if (o.loss.reconstruction === "bce") this.dataRange = bceRange("x");
   }
 
   /** beta * reconstruction + KL, with the parts tracked separately. */

@@ -31,6 +31,8 @@ export class TrainingProgress {
   private valCurve: Point[] = [];
   private epochLines: string[] = [];
   private status = "";
+  /** What runs now besides training steps (validation), shown in the header line. */
+  private phase = "";
   private readonly mode: "display" | "text" | "off";
 
   constructor(mode: ProgressMode | undefined, private readonly title: string, private readonly minIntervalMs = 250) {
@@ -57,8 +59,15 @@ export class TrainingProgress {
     }
   }
 
+  /** Called when the epoch's steps are done and validation starts (it can take seconds): shown at once. */
+  validating(s: ProgressState, examples: number): void {
+    this.phase = `validating on ${examples.toLocaleString("en-US")} examples…`;
+    if (this.mode === "display") this.render(s);
+  }
+
   /** Called once per epoch with the epoch's mean logs (train and val_*). */
   epochEnd(s: ProgressState, logs: Record<string, number>): void {
+    this.phase = "";
     if (logs.val_loss !== undefined) this.valCurve.push({ x: s.epoch, y: logs.val_loss });
     const parts = Object.entries(logs).map(([k, v]) => `${k} ${fmt(v)}`).join(" · ");
     const line = `epoch ${s.epoch}/${s.epochs} · ${parts} · ${s.epochSeconds.toFixed(1)} s · ${Math.round(s.imagesPerSecond)} img/s`;
@@ -70,6 +79,7 @@ export class TrainingProgress {
   /** Final state (completed / stopped message). Always rendered. */
   finish(s: ProgressState | null, message: string): void {
     this.status = message;
+    this.phase = "";
     if (this.mode === "text" && message) console.log(message);
     if (this.mode === "display" && s) this.render(s);
   }
@@ -88,7 +98,8 @@ export class TrainingProgress {
     const w = s.workers > 1 ? ` · ${s.workers} workers` : "";
     const recent = this.epochLines.slice(-3).map((l) => `<div>${esc(l)}</div>`).join("");
     return `<div style="font-family:monospace;font-size:12px;max-width:640px">
-<div><b>${esc(this.title)}</b> · epoch ${s.epoch}/${s.epochs} · step ${s.step}/${s.steps} · ${losses} · ${Math.round(s.imagesPerSecond)} img/s · ${s.epochSeconds.toFixed(1)} s this epoch${w}</div>
+<div><b>${esc(this.title)}</b> · epoch ${s.epoch}/${s.epochs} · step ${s.step}/${s.steps} · ${losses} · ${Math.round(s.imagesPerSecond)} img/s · ${s.epochSeconds.toFixed(1)} s this epoch${w}</div>${this.phase ? `
+<div style="color:#b35c00"><b>${esc(this.phase)}</b></div>` : ""}
 <div style="background:#eee;height:8px;width:100%;margin:3px 0"><div style="background:#4a7bd0;height:8px;width:${pct.toFixed(1)}%"></div></div>
 ${lossChartSvg(this.trainCurve, this.valCurve, s.epochs)}
 <div style="color:#555">${recent}</div>${this.status ? `<div><b>${esc(this.status)}</b></div>` : ""}

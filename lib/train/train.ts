@@ -224,6 +224,8 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
   const val = opts.validation ? normaliseData(opts.validation, "validation") : null;
   checkInputShape(task, x, "data");
   if (val) checkInputShape(task, val.x, "validation");
+  checkValues(task, { x, y }, "the training data");
+  if (val) checkValues(task, val, "the validation set");
   const key = model;
   if (training.has(key)) {
     throw new Error(`train: ${task.name} is still training from an earlier call (interrupt it or wait for it to finish).`);
@@ -298,16 +300,29 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
       }
       const logs: Record<string, number> = {};
       for (const k of Object.keys(sums)) logs[k] = sums[k] / seen;
+      st.epochSeconds = secs;
+      st.imagesPerSecond = seen / Math.max(secs, 1e-9);
       if (val) {
+        progress.validating(st, val.x.shape[0]);
+        await new Promise<void>((r) => setTimeout(r, 0)); // let the "validating…" output reach the notebook first
         const vbs = Math.max(opts.batchSize, 256);
         const v = eng.evaluate ? await eng.evaluate(vbs, seed) : evaluate(task, val, { batchSize: vbs, seed });
         for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
       }
       for (const [k, v] of Object.entries(logs)) (metrics[k] ??= []).push(v);
       history.epochs = epoch;
-      st.epochSeconds = secs;
-      st.imagesPerSecond = seen / Math.max(secs, 1e-9);
       progress.epochEnd(st, logs);
+      const badVal = Object.entries(logs).filter(([k, v]) => k.startsWith("val_") && !Number.isFinite(v));
+      if (badVal.length) {
+        // The validation set was checked for NaN/Inf up front, so the model's outputs broke down on it.
+        history.status = "nan";
+        history.message = `Stopped after epoch ${epoch} of ${opts.epochs}: on the validation set the loss became ${badVal.map(([k, v]) => `${k}=${v}`).join(", ")} ` +
+          `while the training loss is ${logs.loss}. The validation set holds no NaN/Inf values (checked before training), so check that it is ` +
+          `scaled like the training data, or try a smaller learningRate${opts.learningRate ? ` than ${opts.learningRate}` : ""}.`;
+        console.warn(history.message);
+        progress.finish(st, history.message);
+        return history;
+      }
       if (opts.onEpochEnd) {
         const r = await opts.onEpochEnd(epoch, logs);
         if (r === "stop") {
@@ -335,6 +350,55 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
     } finally {
       if (ownOptimizer) optimizer.dispose();
     }
+  }
+}
+
+interface ValueStats { min: number; max: number; nonFinite: number; firstBad: number }
+
+// Tensors are immutable, so a data set's statistics are computed once, not per train() call or step.
+const statsOf = new WeakMap<tf.Tensor, ValueStats>();
+
+/** min, max and the count of NaN/Inf values of `t` (and the first example holding one): three reductions. */
+function valueStats(t: tf.Tensor): ValueStats {
+  const hit = t instanceof tf.Variable ? undefined : statsOf.get(t);
+  if (hit) return hit;
+  const [min, max, sum] = tf.tidy(() => tf.stack([tf.min(t), tf.max(t), tf.sum(t)]).dataSync());
+  let nonFinite = 0, firstBad = -1;
+  if (!Number.isFinite(sum)) { // NaN/Inf somewhere (or a sum past float range): find them
+    tf.tidy(() => {
+      const bad = tf.logicalNot(tf.isFinite(t));
+      nonFinite = tf.sum(tf.cast(bad, "int32")).dataSync()[0];
+      if (nonFinite) firstBad = tf.any(tf.reshape(bad, [t.shape[0], -1]), 1).dataSync().indexOf(1);
+    });
+  }
+  const s = { min, max, nonFinite, firstBad };
+  if (!(t instanceof tf.Variable)) statsOf.set(t, s);
+  return s;
+}
+
+const fmtValue = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+
+/** Reject NaN/Inf in the data, and values outside what the task's loss needs (BCE: [0, 1]), before the first step. */
+function checkValues(task: Task, d: { x: tf.Tensor; y: tf.Tensor }, what: string): void {
+  const parts: [string, tf.Tensor][] = d.y === d.x ? [["", d.x]] : [[" x", d.x], [" y", d.y]];
+  for (const [name, t] of parts) {
+    const s = valueStats(t);
+    if (s.nonFinite) {
+      throw new Error(`train: ${what}${name} holds ${s.nonFinite} NaN/Inf value${s.nonFinite === 1 ? "" : "s"} (the first in example ${s.firstBad}), ` +
+        "which would make the loss NaN. Remove or repair those examples, e.g. tf.where(tf.isNaN(x), tf.zerosLike(x), x), or load the data again.");
+    }
+  }
+  const r = task.dataRange;
+  if (!r) return;
+  const t = r.of === "x" ? d.x : d.y;
+  const s = valueStats(t);
+  const tol = 1e-6 * Math.max(1, Math.abs(r.max - r.min));
+  if (s.min < r.min - tol || s.max > r.max + tol) {
+    const which = r.of === "x" ? "its inputs (the images it reconstructs)" : "the targets y";
+    const name = d.y === d.x ? "" : ` ${r.of}`;
+    throw new Error(`train: ${what}${name} has values from ${fmtValue(s.min)} to ${fmtValue(s.max)}, but ${task.name} is trained with ${r.loss}, ` +
+      `which needs ${which} in [${r.min}, ${r.max}]. Scale them first, e.g. images.div(255) for 8-bit pixels ` +
+      "(loadFashionMnist and the face loaders already return [0, 1]).");
   }
 }
 
