@@ -1,8 +1,17 @@
 import { defineConfig } from "vitest/config";
+import { nativeStatus } from "./test/helpers/native";
+
+// Two projects: every test on wasm (the default that works everywhere), and the
+// backend-dependent ones (kernels and gradients, training, models, every notebook)
+// again on tensorflow (tfjs-node, `npm run setup:native`). Where tfjs-node does not
+// load, the tensorflow project is one test that says so: skipped, or failed under
+// GDL_REQUIRE_NATIVE=1 (CI).
+const BOTH_BACKENDS = ["test/kernels.test.ts", "test/train.test.ts", "test/memory.test.ts", "test/models.test.ts", "test/notebooks.test.ts"];
+const NOT_SET_UP = "test/native-not-set-up.test.ts";
+const native = nativeStatus();
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Notebook and kernel tests start real Jupyter kernels; two heavy files at
@@ -13,5 +22,9 @@ export default defineConfig({
     // Provisions Jupyter into .venv/ on the first run (scripts/jupyter-env.mjs).
     globalSetup: ["./test/helpers/jupyter-setup.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
+    projects: [
+      { extends: true, test: { name: "wasm", include: ["test/**/*.test.ts"], exclude: [NOT_SET_UP], env: { GDL_BACKEND: "wasm" } } },
+      { extends: true, test: { name: "tensorflow", include: native.ok ? BOTH_BACKENDS : [NOT_SET_UP], env: { GDL_BACKEND: "tensorflow" } } },
+    ],
   },
 });

@@ -6,16 +6,77 @@ import { root, run, runNotebook, writeNotebook } from "./helpers/run";
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 const backendTs = path.join(root, "lib", "engine", "backend.ts");
 
+// Runs initBackend() in a fresh process. `tfjsNode` simulates that machine state:
+// "missing" (npm dropped the optional package), "broken" (installed, its library gone).
+async function init(env: NodeJS.ProcessEnv, tfjsNode: "as-is" | "missing" | "broken" = "as-is") {
+  const thrown = tfjsNode === "missing"
+    ? `Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node'"), { code: "MODULE_NOT_FOUND" })`
+    : `new Error("libtensorflow_cc.so.2: cannot open shared object file: No such file or directory")`;
+  const hook = tfjsNode === "as-is" ? "" : `
+    const M = require("module"); const load = M._load;
+    M._load = function (req, ...a) {
+      if (req === "@tensorflow/tfjs-node") throw ${thrown};
+      return load.call(this, req, ...a);
+    };`;
+  const code = `${hook}
+    const util = require("util");
+    require(${JSON.stringify(backendTs)}).initBackend().then((i) => {
+      console.log("INFO " + JSON.stringify(i));
+      console.log("INSPECT " + util.inspect(i));
+    }, (e) => { console.error(e.message); process.exit(3); });`;
+  const r = await run(tsx, ["-e", code], { env: { ...process.env, ...env } });
+  const lines = r.stdout.trim().split("\n");
+  const printed = lines.filter((l) => !/^(INFO|INSPECT) /.test(l));
+  const info = lines.find((l) => l.startsWith("INFO "));
+  return { ...r, printed, info: info ? JSON.parse(info.slice(5)) : null, inspect: lines.find((l) => l.startsWith("INSPECT "))?.slice(8) };
+}
+
 describe("backend selection", () => {
-  it("falls back to wasm without tfjs-node, prints the choice and installs the training kernels", async () => {
-    const r = await run(tsx, ["-e", `require(${JSON.stringify(backendTs)}).initBackend().then((i) => console.log(JSON.stringify(i)))`], { env: { ...process.env, GDL_BACKEND: "" } });
+  it("picks tfjs-node when it loads, else wasm; prints one line, the info object shows as that line", async () => {
+    const r = await init({ GDL_BACKEND: "" });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^tfjs backend: (tensorflow|wasm) \(\d+ threads?/m);
-    const info = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    if (info.name === "wasm") {
-      expect(info.extraKernels).toContain("Conv2DBackpropFilter");
-      expect(info.skipped.join()).toMatch(/tensorflow/);
+    const line = r.printed[0];
+    expect(r.inspect).toBe(line);
+    expect(line).not.toMatch(/skipped|Cannot find module/);
+    if (r.info.name === "tensorflow") {
+      expect(line).toMatch(/^tfjs backend: tensorflow \(TensorFlow 2\.\d+\.\d+\S* C library \(tfjs-node\), \d+ threads?\)$/);
+      expect(r.printed).toHaveLength(1);
+      // tfjs-node has its own conv gradient kernels: lib/engine/kernels must not replace them.
+      expect(r.info.extraKernels).toEqual([]);
+    } else {
+      expect(r.info.name).toBe("wasm");
     }
+  }, 120_000);
+
+  it("without tfjs-node: wasm, how many workers train, and one line suggesting npm run setup:native", async () => {
+    const r = await init({ GDL_BACKEND: "", GDL_WORKERS: "" }, "missing");
+    expect(r.status, r.stderr).toBe(0);
+    const cores = require("os").availableParallelism();
+    const workers = Math.min(cores, 8);
+    expect(r.printed[0]).toBe(workers > 1
+      ? `tfjs backend: wasm (WebAssembly, trains on ${workers} data-parallel workers of 1 thread each)`
+      : "tfjs backend: wasm (WebAssembly, 1 thread)");
+    expect(r.printed[1]).toBe("For the native TensorFlow backend (about 2x faster training, 5x faster inference): npm run setup:native");
+    expect(r.printed).toHaveLength(2);
+    expect(r.info.trainWorkers).toBe(workers);
+    expect(r.info.extraKernels).toContain("Conv2DBackpropFilter");
+    expect(r.info.skipped.join()).toMatch(/tensorflow: Cannot find module/);
+  }, 120_000);
+
+  it("a tfjs-node that is installed but does not load is named in the hint; GDL_WORKERS=1 trains on one thread", async () => {
+    const r = await init({ GDL_BACKEND: "", GDL_WORKERS: "1" }, "broken");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.printed[0]).toBe("tfjs backend: wasm (WebAssembly, 1 thread)");
+    expect(r.printed[1]).toMatch(/npm run setup:native \(tfjs-node did not load: libtensorflow_cc\.so\.2: cannot open shared object file/);
+  }, 120_000);
+
+  it("a forced backend gets no hint; a forced tensorflow that does not load says how to set it up", async () => {
+    const wasm = await init({ GDL_BACKEND: "wasm" });
+    expect(wasm.printed).toHaveLength(1);
+    expect(wasm.printed[0]).toMatch(/^tfjs backend: wasm \(WebAssembly, /);
+    const tf = await init({ GDL_BACKEND: "tensorflow" }, "missing");
+    expect(tf.status).toBe(3);
+    expect(tf.stderr).toMatch(/GDL_BACKEND=tensorflow was requested but failed to load: Cannot find module '@tensorflow\/tfjs-node' \(.*npm run setup:native\)/);
   }, 120_000);
 
   it("rejects an unknown GDL_BACKEND with the allowed values", async () => {

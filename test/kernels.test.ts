@@ -1,12 +1,17 @@
 // The extra conv-gradient kernels (lib/engine/kernels) against tfjs's stock
 // cpu kernels, for both wasm input-gradient strategies (per-phase convs, the
-// default, and zero-inserted dy, GDL_CONV_INPUT_GRAD=dilate).
+// default, and zero-inserted dy, GDL_CONV_INPUT_GRAD=dilate). With
+// GDL_BACKEND=tensorflow (the suite's tensorflow project) the same quantities
+// come from tfjs-node's own kernels, which lib/engine must leave in place.
 // Tolerance: max |ours - stock| <= 1e-5 * max |stock| per tensor (float32;
 // observed errors are around 1e-7 relative).
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/engine/backend";
-import { installConvGradKernels, stockKernel } from "../lib/engine/kernels";
+import { installConvGradKernels, installKernels, stockKernel } from "../lib/engine/kernels";
+
+const BACKEND = process.env.GDL_BACKEND === "tensorflow" ? "tensorflow" : "wasm";
+const onWasm = BACKEND === "wasm";
 
 const REL_TOL = 1e-5;
 
@@ -101,18 +106,28 @@ function expectClose(got: Record<string, Float32Array>, ref: Record<string, Floa
 const refs = new Map<Case, Record<string, Float32Array>>();
 
 beforeAll(async () => {
-  process.env.GDL_BACKEND = "wasm";
+  process.env.GDL_BACKEND = BACKEND;
   const info = await initBackend({ quiet: true });
-  expect(info.name).toBe("wasm");
-  expect(info.extraKernels).toEqual(expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Sum"]));
+  expect(info.name).toBe(BACKEND);
+  if (onWasm) {
+    expect(info.extraKernels).toEqual(expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Sum"]));
+  } else {
+    // tfjs-node has native conv gradients and Sum: nothing of ours is registered there.
+    expect(info.extraKernels).toEqual([]);
+    expect(installKernels("tensorflow")).toEqual([]);
+    for (const k of ["Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Sum"]) {
+      expect(tf.getKernel(k, "tensorflow"), k).toBeDefined();
+      expect(stockKernel(k, "tensorflow"), k).toBeUndefined();
+    }
+  }
   // References from the stock cpu kernels (cpu's replacements are installed later).
   await tf.setBackend("cpu");
   expect(stockKernel("Conv2DBackpropFilter", "cpu")).toBeUndefined();
   for (const c of CASES) refs.set(c, quantities(c));
-  await tf.setBackend("wasm");
+  await tf.setBackend(BACKEND);
 });
 
-describe("wasm conv kernels match stock cpu", () => {
+if (onWasm) describe("wasm conv kernels match stock cpu", () => {
   for (const strategy of ["phases", "dilate"]) {
     for (const c of CASES) {
       it(`${strategy}: ${name(c)}`, async () => {
@@ -128,7 +143,16 @@ describe("wasm conv kernels match stock cpu", () => {
   }
 });
 
-describe("cpu Conv2DBackpropFilter replacement matches stock cpu", () => {
+if (!onWasm) describe("tensorflow (tfjs-node) conv kernels and gradients match stock cpu", () => {
+  for (const c of CASES) {
+    it(name(c), async () => {
+      await tf.setBackend("tensorflow");
+      expectClose(quantities(c), refs.get(c)!, `tensorflow ${name(c)}`);
+    });
+  }
+});
+
+if (onWasm) describe("cpu Conv2DBackpropFilter replacement matches stock cpu", () => {
   beforeAll(async () => {
     await tf.setBackend("cpu");
     expect(installConvGradKernels("cpu")).toEqual(["Conv2DBackpropFilter"]);
@@ -142,7 +166,7 @@ describe("cpu Conv2DBackpropFilter replacement matches stock cpu", () => {
   }
 });
 
-describe("wasm Sum over leading axes (conv bias gradients) matches stock cpu", () => {
+if (onWasm) describe("wasm Sum over leading axes (conv bias gradients) matches stock cpu", () => {
   const cases: { shape: number[]; axis: number | number[]; keepDims?: boolean }[] = [
     { shape: [7, 5, 6, 3], axis: [0, 1, 2] },
     { shape: [7, 5, 6, 3], axis: [2, 0, 1], keepDims: true },
@@ -169,9 +193,9 @@ describe("wasm Sum over leading axes (conv bias gradients) matches stock cpu", (
   }
 });
 
-describe("training a small conv net on wasm", () => {
+describe(`training a small conv net on ${BACKEND}`, () => {
   it("loss decreases and neither tensors nor backend buffers leak", async () => {
-    await tf.setBackend("wasm");
+    await tf.setBackend(BACKEND);
     const backend = tf.backend();
     const model = tf.sequential({
       layers: [

@@ -6,7 +6,8 @@ import { runNotebook as runNb, writeNotebook } from "./helpers/run";
 
 // Every notebook runs top to bottom through a real Jupyter kernel (the project
 // kernelspec), via the same runner as `npm run notebooks`. Quick mode unless
-// the caller set QUICK (QUICK=0 npm test runs the full notebooks).
+// the caller set QUICK (QUICK=0 npm test runs the full notebooks). Once per
+// backend: vitest.config.ts runs this file with GDL_BACKEND=wasm and =tensorflow.
 const root = path.resolve(__dirname, "..");
 const nbDir = path.join(root, "notebooks");
 const notebooks = fs.readdirSync(nbDir).filter((f) => /^\d.*\.ipynb$/.test(f)).sort();
@@ -33,6 +34,12 @@ describe("notebooks execute top to bottom", () => {
       expect(code.every((c) => !c.outputs?.some((o) => o.output_type === "error"))).toBe(true);
       // A notebook that ran shows something: at least one output somewhere.
       expect(code.some((c) => (c.outputs ?? []).length > 0)).toBe(true);
+      // ...and it computed on the backend this run is for (initBackend's line).
+      const backend = process.env.GDL_BACKEND;
+      if (backend) {
+        const text = code.flatMap((c) => c.outputs ?? []).map((o) => [o.text ?? ""].flat().join("")).join("");
+        expect(text, `${nb}: no "tfjs backend: ${backend}" line`).toContain(`tfjs backend: ${backend} (`);
+      }
       expect(fs.existsSync(path.join(out, nb.replace(/\.ipynb$/, ".html")))).toBe(true);
     }, 1_800_000);
   }

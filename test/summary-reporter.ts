@@ -2,6 +2,7 @@
 // after vitest's own summary.
 import type { Reporter } from "vitest/reporters";
 import type { File, Task } from "@vitest/runner";
+import { nativeSummary } from "./helpers/native";
 
 function count(tasks: Task[], acc = { passed: 0, failed: 0, skipped: 0 }) {
   for (const t of tasks) {
@@ -19,6 +20,8 @@ export default class SummaryReporter implements Reporter {
     // A file that failed to load has no tests; count it as a failure.
     const broken = files.filter((f) => f.result?.state === "fail" && f.tasks.length === 0).length;
     const failed = c.failed + broken + (errors.length ? 1 : 0);
-    console.log(`\n${c.passed} passed, ${failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}`);
+    // Whether the tensorflow backend was exercised (vitest.config.ts's tensorflow project).
+    console.log(`\n${nativeSummary()}`);
+    console.log(`${c.passed} passed, ${failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}`);
   }
 }
