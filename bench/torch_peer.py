@@ -1,10 +1,9 @@
-#!/usr/bin/python3
 """PyTorch peer for `npm run bench`: the book's chapter-3 autoencoder and VAE
 (same layers and parameter counts as bench/models.ts), timed the same way.
 
-Run with Debian's /usr/bin/python3 (python3-torch). Prints one JSON line
-prefixed with BENCH_RESULT, e.g.
-  /usr/bin/python3 bench/torch_peer.py --batch 100 --infer-batch 1000 --repeats 5
+Run with the project venv's Python (PyTorch 2, bench/requirements.txt) or Debian's
+/usr/bin/python3 (python3-torch 1.13). Prints one JSON line prefixed with BENCH_RESULT, e.g.
+  .venv/bin/python bench/torch_peer.py --batch 100 --infer-batch 1000 --repeats 5
 """
 import argparse
 import json

@@ -1,11 +1,14 @@
 // `npm run bench`: training and inference throughput (images/s) of the book's
 // chapter-3 autoencoder and VAE on every tfjs backend that loads here, next to
-// the same architectures in PyTorch (bench/torch_peer.py) measured in the same
-// run, as a Markdown table with ratios to PyTorch on all cores.
+// the same architectures in its peers, measured in the same run: Keras 3 on
+// TensorFlow 2 (the book's own code path, bench/keras_peer.py) and PyTorch 2
+// (bench/torch_peer.py), both from the project venv (bench/requirements*.txt,
+// installed on first use), plus Debian's PyTorch where /usr/bin/python3 has it.
+// A Markdown table gives every row's ratio to the fastest peer of each column.
 //
 //   npm run bench                         # full: batch 100 train, 1000 inference, median of 5
 //   npm run bench -- --tiny               # seconds-long smoke configuration (used by the tests)
-//   npm run bench -- --backends wasm,cpu --repeats 7 --no-torch --json out.json
+//   npm run bench -- --backends wasm,cpu --repeats 7 --no-peers --json out.json
 //
 // Options (flags, or env BENCH_<NAME> e.g. BENCH_REPEATS=7):
 //   --backends  tensorflow,wasm,cpu   tfjs backends to try (each in its own process)
@@ -15,9 +18,10 @@
 //   --repeats   timed repeats, median reported (5)   --warmup  untimed repeats first (1)
 //   --cpu-steps / --cpu-repeats / --cpu-infer-batch   lighter settings for the slow cpu backend (1 / 3 / 100)
 //   --workers   also time lib/train's data-parallel trainer with this many workers on wasm (2; 0 = off)
-//   --torch-threads  PyTorch runs, thread counts (cores,1); the first is the ratio reference
-//   --no-torch  skip PyTorch       --json FILE  also write all measurements as JSON
-// The machine is shared (2 cores): numbers are medians of noisy runs.
+//   --threads   threads of the peers (cores; tfjs-node uses one per core)
+//   --no-peers  skip Keras and PyTorch    --no-keras / --no-torch / --no-debian-torch  skip one
+//   --json FILE  also write all measurements as JSON
+// The machine is shared (2 cores): numbers are medians of noisy runs; compare ratios within one run.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -39,8 +43,10 @@ interface Options {
   cpuRepeats: number;
   cpuInferBatch: number;
   workers: number;
+  keras: boolean;
   torch: boolean;
-  torchThreads: number[];
+  debianTorch: boolean;
+  threads: number;
   json: string | null;
   tiny: boolean;
 }
@@ -56,6 +62,8 @@ interface ModelResult {
 interface RunResult {
   backend: string;
   label: string;
+  /** A reference implementation (Keras, PyTorch), not a tfjs backend. */
+  peer?: boolean;
   threads?: number;
   extraKernels?: string[];
   error?: string;
@@ -79,6 +87,7 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(v) || v < 0) throw new Error(`bench: --${k} must be a non-negative number, got '${get(flags, k, "")}'`);
     return v;
   };
+  const peersOff = get(flags, "no-peers", "false") === "true";
   const models = get(flags, "models", "ae,vae").split(",").map((s) => s.trim()) as ModelKind[];
   for (const m of models) if (m !== "ae" && m !== "vae") throw new Error(`bench: --models takes ae,vae; got '${m}'`);
   return {
@@ -93,8 +102,10 @@ function parseOptions(argv: string[]): Options {
     cpuRepeats: Math.max(1, num("cpu-repeats", 3, 2)),
     cpuInferBatch: num("cpu-infer-batch", 100, 16),
     workers: num("workers", 2, 2),
-    torch: get(flags, "no-torch", "false") !== "true",
-    torchThreads: get(flags, "torch-threads", `${os.cpus().length},1`).split(",").map(Number).filter((t) => Number.isInteger(t) && t > 0),
+    keras: !peersOff && get(flags, "no-keras", "false") !== "true",
+    torch: !peersOff && get(flags, "no-torch", "false") !== "true",
+    debianTorch: !peersOff && get(flags, "no-debian-torch", "false") !== "true",
+    threads: Math.max(1, Math.round(num("threads", os.cpus().length, os.cpus().length))),
     json: flags.has("json") ? get(flags, "json", "") : null,
     tiny,
   };
@@ -180,7 +191,8 @@ async function measure(backend: string, s: { models: ModelKind[]; batch: number;
 // ---------------------------------------------------------------- driver side
 
 const ROOT = path.resolve(__dirname, "..");
-const TORCH_PY = "/usr/bin/python3";
+const DEBIAN_PY = "/usr/bin/python3";
+const PEER_REQUIREMENTS = ["bench/requirements-tensorflow.txt", "bench/requirements.txt"];
 
 function runChild(cmd: string, args: string[], what: string, env: NodeJS.ProcessEnv = process.env): { result?: unknown; error?: string } {
   const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 << 20 });
@@ -205,34 +217,56 @@ function tfjsRun(o: Options, backend: string, workers = 1): RunResult {
   return (r.result as RunResult) ?? { backend, label, error: r.error };
 }
 
-function torchRun(o: Options, threads: number): RunResult {
-  const label = `PyTorch (${threads} thread${threads === 1 ? "" : "s"})`;
-  if (!o.torch) return { backend: "pytorch", label, error: "skipped (--no-torch)" };
-  const probe = spawnSync(TORCH_PY, ["-c", "import torch"], { encoding: "utf8" });
-  if (probe.status !== 0) return { backend: "pytorch", label, error: `${TORCH_PY} cannot import torch (apt install python3-torch)` };
-  const r = runChild(TORCH_PY, [
-    path.join(ROOT, "bench", "torch_peer.py"),
-    "--batch", String(o.batch), "--steps", String(o.steps), "--infer-batch", String(o.inferBatch),
-    "--repeats", String(o.repeats), "--warmup", String(o.warmup), "--models", o.models.join(","),
-    "--threads", String(threads),
-  ], "PyTorch peer");
-  if (!r.result) return { backend: "pytorch", label, error: r.error };
-  const t = r.result as RunResult & { version: string; threads: number };
-  return { ...t, backend: "pytorch", label: `PyTorch ${t.version.replace(/a0$/, "")}${threads === os.cpus().length ? "" : ` (${threads} thread${threads === 1 ? "" : "s"})`}` };
+/** The project venv's Python with Keras/TensorFlow and PyTorch (installed on first use), or why not. */
+function peerPython(log: (s: string) => void): { python?: string; error?: string } {
+  log("peers: project venv (bench/requirements*.txt; pip installs on first use) ...");
+  const code = `import(${JSON.stringify(path.join(ROOT, "scripts", "python-env.mjs"))}).then((m) => m.ensureVenv(${JSON.stringify(PEER_REQUIREMENTS)}))
+    .then((p) => console.log("VENV_PYTHON " + p), (e) => { console.error(e.message); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ["-e", code], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith("VENV_PYTHON "));
+  if (r.status === 0 && line) return { python: line.slice("VENV_PYTHON ".length).trim() };
+  return { error: `the project venv could not be set up (exit ${r.status}; see above)` };
+}
+
+function peerArgs(o: Options): string[] {
+  return ["--batch", String(o.batch), "--steps", String(o.steps), "--infer-batch", String(o.inferBatch),
+    "--repeats", String(o.repeats), "--warmup", String(o.warmup), "--models", o.models.join(","), "--threads", String(o.threads)];
+}
+
+function pyPeerRun(o: Options, python: string | undefined, script: string, label: string, why?: string): RunResult {
+  const backend = script.replace(/_peer\.py$/, "");
+  if (!python) return { backend, label, peer: true, error: why ?? "no Python" };
+  const r = runChild(python, [path.join(ROOT, "bench", script), ...peerArgs(o)], label);
+  if (!r.result) return { backend, label, peer: true, error: r.error };
+  const t = r.result as RunResult & { version: string };
+  const version = t.version.replace(/a0$/, "").replace(/\+cpu$/, "");
+  return { ...t, backend, peer: true, label: label.replace("{version}", version) };
 }
 
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
-export function markdownTable(rows: RunResult[], models: ModelKind[]): string {
-  const torch = rows.find((r) => r.backend === "pytorch" && !r.error);
-  const cols: { head: string; get: (r: RunResult) => number | undefined; ref?: number }[] = [];
-  for (const m of models) {
-    const M = m.toUpperCase();
-    cols.push({ head: `${M} train img/s`, get: (r) => r[m]?.train, ref: torch?.[m]?.train });
-    cols.push({ head: `${M} infer img/s`, get: (r) => r[m]?.infer, ref: torch?.[m]?.infer });
+interface Column { head: string; model: ModelKind; kind: "train" | "infer"; ref?: RunResult }
+
+/** Per column (model x train/infer), the fastest peer row: every ratio in that column is to it. */
+export function columns(rows: RunResult[], models: ModelKind[]): Column[] {
+  const cols: Column[] = [];
+  for (const model of models) {
+    for (const kind of ["train", "infer"] as const) {
+      let ref: RunResult | undefined;
+      for (const r of rows) {
+        const v = r[model]?.[kind];
+        if (r.peer && !r.error && v !== undefined && Number.isFinite(v) && (!ref || v > ref[model]![kind])) ref = r;
+      }
+      cols.push({ head: `${model.toUpperCase()} ${kind} img/s`, model, kind, ref });
+    }
   }
+  return cols;
+}
+
+export function markdownTable(rows: RunResult[], models: ModelKind[]): string {
+  const cols = columns(rows, models);
   const lines = [
-    `| backend | threads | ${cols.map((c) => c.head).join(" | ")} |`,
+    `| backend | threads | ${cols.map((c) => c.head + (c.ref ? ` (× ${shortName(c.ref)})` : "")).join(" | ")} |`,
     `|---|---|${cols.map(() => "---:").join("|")}|`,
   ];
   for (const r of rows) {
@@ -241,14 +275,20 @@ export function markdownTable(rows: RunResult[], models: ModelKind[]): string {
       continue;
     }
     const cells = cols.map((c) => {
-      const v = c.get(r);
+      const v = r[c.model]?.[c.kind];
       if (v === undefined || !Number.isFinite(v)) return "–";
-      if (r === torch || !c.ref) return fmt(v);
-      return `${fmt(v)} (${(v / c.ref).toFixed(2)}×)`;
+      const ref = c.ref?.[c.model]?.[c.kind];
+      if (!ref) return fmt(v);
+      return `${fmt(v)} (${(v / ref).toFixed(2)}×)`;
     });
     lines.push(`| ${r.label} | ${r.threads ?? "?"} | ${cells.join(" | ")} |`);
   }
   return lines.join("\n");
+}
+
+/** "Keras" for "Keras 3.15.1 / TF 2.21.0", "PyTorch 2.13.0" for PyTorch rows. */
+function shortName(r: RunResult): string {
+  return r.label.startsWith("Keras") ? "Keras" : r.label.replace(/ \(.*\)$/, "");
 }
 
 /** Every row's parameter counts must equal the book's; returns problems (empty = ok). */
@@ -276,8 +316,9 @@ async function main(): Promise<void> {
   }
   const o = parseOptions(argv);
   const started = Date.now();
+  const loadAtStart = os.loadavg()[0].toFixed(2);
   const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
-  log(`${o.tiny ? "TINY " : ""}batch ${o.batch} x ${o.steps} steps, inference ${o.inferBatch}, median of ${o.repeats} after ${o.warmup} warm-up; cpu: ${o.cpuSteps} step(s), median of ${o.cpuRepeats}, inference ${o.cpuInferBatch}`);
+  log(`${o.tiny ? "TINY " : ""}batch ${o.batch} x ${o.steps} steps, inference ${o.inferBatch}, median of ${o.repeats} after ${o.warmup} warm-up; cpu: ${o.cpuSteps} step(s), median of ${o.cpuRepeats}, inference ${o.cpuInferBatch}; load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   const rows: RunResult[] = [];
   for (const b of o.backends) {
     log(`tfjs ${b} ...`);
@@ -291,49 +332,41 @@ async function main(): Promise<void> {
       if (w.error) log(`  failed: ${w.error}`);
     }
   }
-  // The first PyTorch row (all cores) is the reference for the ratios; the
-  // 1-thread row compares per core with single-threaded wasm and is far less
-  // hurt by other jobs on the machine than OpenMP's multi-thread barriers.
-  for (const threads of o.torchThreads) {
-    log(`PyTorch peer, ${threads} thread(s) ...`);
-    const torch = torchRun(o, threads);
-    rows.push(torch);
-    if (torch.error) {
-      log(`  not available: ${torch.error}`);
-      break;
-    }
+  // Peers on the same threads, in the same run: ratios are what counts on a shared machine.
+  const venv = o.keras || o.torch ? peerPython(log) : { error: "skipped (--no-peers)" };
+  const peers: [boolean, () => RunResult][] = [
+    [o.keras, () => pyPeerRun(o, venv.python, "keras_peer.py", "{version}", venv.error)],
+    [o.torch, () => pyPeerRun(o, venv.python, "torch_peer.py", "PyTorch {version}", venv.error)],
+    [o.debianTorch, () => {
+      const has = spawnSync(DEBIAN_PY, ["-c", "import torch"]).status === 0;
+      return pyPeerRun(o, has ? DEBIAN_PY : undefined, "torch_peer.py", "PyTorch {version} (Debian)", `${DEBIAN_PY} has no torch (apt install python3-torch)`);
+    }],
+  ];
+  for (const [on, measurePeer] of peers) {
+    if (!on) continue;
+    const r = measurePeer();
+    log(`${r.label} ...${r.error ? ` not measured: ${r.error}` : " done"}`);
+    rows.push(r);
   }
 
   const problems = paramProblems(rows, o.models);
   const names = o.models.map((m) => `${m.toUpperCase()} encoder ${BOOK_PARAMS[m].encoder.toLocaleString("en")} / decoder ${BOOK_PARAMS[m].decoder.toLocaleString("en")}`).join("; ");
-  console.log(`\n### Chapter-3 models, images/s (median; ratio to PyTorch in the same run)\n`);
+  const cols = columns(rows, o.models);
+  console.log(`\n### Chapter-3 models, images/s (median; ratio to the fastest peer of each column, same run)\n`);
   console.log(markdownTable(rows, o.models));
   console.log("");
   for (const r of rows.filter((r) => r.error)) console.log(`- ${r.label}: not measured (${r.error})`);
+  const fastest = cols.filter((c) => c.ref).map((c) => `${c.head.replace(" img/s", "")}: ${c.ref!.label}`);
+  console.log(`- Fastest peer: ${fastest.length ? fastest.join("; ") : "none measured (no ratios)"}.`);
   console.log(`- Param check: ${problems.length ? "MISMATCH " + problems.join("; ") : `OK, every measured row has ${names}`}`);
-  console.log(`- Training: lib/train train() (workers row: its data-parallel engine), Adam 5e-4, batch ${o.batch}; a timed repeat is one epoch of ${o.steps} step(s) (cpu ${o.cpuSteps}); PyTorch: zero_grad/backward/step.`);
-  const torchRows = rows.filter((r) => r.backend === "pytorch" && !r.error);
-  const one = torchRows.find((r) => r.threads === 1);
-  if (one && torchRows[0] !== one) {
-    // OpenMP barriers make multi-thread PyTorch collapse when other jobs hold the cores.
-    const parts: string[] = [];
-    for (const r of rows.filter((r) => r.backend !== "pytorch" && !r.error)) {
-      for (const m of o.models) {
-        for (const k of ["train", "infer"] as const) {
-          const v = r[m]?.[k], ref = one[m]?.[k];
-          if (v !== undefined && ref && Number.isFinite(v)) parts.push(`${r.label} ${m.toUpperCase()} ${k} ${(v / ref).toFixed(2)}×`);
-        }
-      }
-    }
-    if (parts.length) console.log(`- Per core, vs PyTorch on 1 thread: ${parts.join(", ")}.`);
-  }
-  for (const r of torchRows.slice(0, 1)) {
+  console.log(`- Training: lib/train train() (workers row: its data-parallel engine), Adam 5e-4, batch ${o.batch}; a timed repeat is one epoch of ${o.steps} step(s) (cpu ${o.cpuSteps}); Keras: the book's compile/fit (VAE: its train_step under tf.function); PyTorch: zero_grad/backward/step. Peers on ${o.threads} thread(s).`);
+  for (const r of rows.filter((r) => r.backend === "torch" && !r.error)) {
     const blas = ((r as RunResult & { blas?: string[] }).blas ?? []).join(", ") || "unknown";
     const reference = /(^|, )blas\/libblas/.test(blas);
-    console.log(`- PyTorch BLAS: ${blas}${reference ? " - the slow reference BLAS: Debian's torch runs ConvTranspose2d and conv backward through it; apt install libopenblas0-pthread" : ""}.`);
+    console.log(`- ${r.label} BLAS: ${blas}${reference ? " - the slow reference BLAS: Debian's torch runs ConvTranspose2d and conv backward through it; apt install libopenblas0-pthread" : ""}.`);
   }
   console.log(`- Inference: encoder then decoder (VAE: z_mean) on ${o.inferBatch} images per pass (cpu ${o.cpuInferBatch}).`);
-  console.log(`- ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other jobs: timings are noisy. Total bench time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  console.log(`- ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other jobs: timings are noisy (load average ${loadAtStart} at the start, ${os.loadavg()[0].toFixed(2)} at the end). Total bench time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   if (o.json) {
     const tmp = `${o.json}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, JSON.stringify({ options: o, rows, date: new Date().toISOString() }, null, 2));

@@ -1,40 +1,64 @@
 // `npm run bench` in its tiny configuration: no timing assertions (the machine
-// is shared), only that every backend row and column is there, numbers are
-// numbers, ratios to PyTorch are printed when torch exists, and the models'
-// parameter counts match the book on every row.
+// is shared), but every row the bench promises must be there with numbers:
+// each tfjs backend (tensorflow where tfjs-node loads), the data-parallel row,
+// the Keras and PyTorch 2 peers from the project venv, Debian's PyTorch where it
+// is installed; ratios to the fastest peer of each column, which the header names;
+// and the models' parameter counts equal to the book's on every row.
 import { describe, expect, it } from "vitest";
 import { execFile, spawnSync } from "child_process";
 import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
 import { BOOK_PARAMS, markdownTable, paramProblems } from "../scripts/bench";
+import { buildAutoencoder } from "../lib/models/autoencoder";
+import { buildVae } from "../lib/models/vae";
+import { nativeStatus } from "./helpers/native";
 
 const ROOT = path.resolve(__dirname, "..");
-const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
+const hasDebianTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
 
 describe("bench table helpers", () => {
-  const res = (enc: number) => ({
-    params: { encoder: enc, decoder: 246_273 }, train: 10, infer: 20, trainAll: [10], inferAll: [20],
+  const res = (enc: number, train = 10, infer = 20) => ({
+    params: { encoder: enc, decoder: 246_273 }, train, infer, trainAll: [train], inferAll: [infer],
   });
   it("flags a parameter-count mismatch and accepts the book's counts", () => {
     const ok = { backend: "wasm", label: "tfjs wasm", threads: 1, ae: res(96_770), vae: res(100_868) };
     const bad = { backend: "cpu", label: "tfjs cpu", threads: 1, ae: res(96_771), vae: res(100_868) };
     expect(paramProblems([ok], ["ae", "vae"])).toEqual([]);
-    expect(paramProblems([ok, bad], ["ae", "vae"])).toHaveLength(1);
-    expect(paramProblems([ok, bad], ["ae", "vae"])[0]).toContain("tfjs cpu ae");
+    expect(paramProblems([ok, bad], ["ae", "vae"])).toEqual([expect.stringContaining("tfjs cpu ae")]);
   });
-  it("prints ratios to the PyTorch row", () => {
-    const wasm = { backend: "wasm", label: "tfjs wasm", threads: 1, ae: res(96_770) };
-    const torch = { backend: "pytorch", label: "PyTorch", threads: 2, ae: { ...res(96_770), train: 40, infer: 10 } };
-    const t = markdownTable([wasm, torch], ["ae"]);
-    expect(t).toContain("| tfjs wasm | 1 | 10.0 (0.25×) | 20.0 (2.00×) |");
-    expect(t).toContain("| PyTorch | 2 | 40.0 | 10.0 |");
+
+  it("gives every ratio against the fastest peer of its column and names that peer", () => {
+    const wasm = { backend: "wasm", label: "tfjs wasm", threads: 1, ae: res(96_770, 10, 20) };
+    const keras = { backend: "keras", peer: true, label: "Keras 3.15.1 / TensorFlow 2.21.0", threads: 2, ae: res(96_770, 40, 10) };
+    const torch = { backend: "torch", peer: true, label: "PyTorch 2.13.0", threads: 2, ae: res(96_770, 20, 40) };
+    const missing = { backend: "torch", peer: true, label: "PyTorch 1.13.0 (Debian)", error: "no torch" };
+    const t = markdownTable([wasm, keras, torch, missing], ["ae"]).split("\n");
+    expect(t[0]).toBe("| backend | threads | AE train img/s (× Keras) | AE infer img/s (× PyTorch 2.13.0) |");
+    expect(t).toContain("| tfjs wasm | 1 | 10.0 (0.25×) | 20.0 (0.50×) |");
+    expect(t).toContain("| Keras 3.15.1 / TensorFlow 2.21.0 | 2 | 40.0 (1.00×) | 10.0 (0.25×) |");
+    expect(t).toContain("| PyTorch 2.13.0 | 2 | 20.0 (0.50×) | 40.0 (1.00×) |");
+    expect(t).toContain("| PyTorch 1.13.0 (Debian) | – | – | – |");
+    // A faster tfjs row is not a peer: the reference stays Keras.
+    const fast = { ...wasm, ae: res(96_770, 80, 20) };
+    expect(markdownTable([fast, keras, torch], ["ae"])).toContain("| tfjs wasm | 1 | 80.0 (2.00×) |");
   });
-  it("knows the book's parameter counts", () => {
-    expect(BOOK_PARAMS.ae.encoder + BOOK_PARAMS.ae.decoder).toBe(343_043);
+
+  it("BOOK_PARAMS, which every row is checked against, are the counts of lib/models' book models", () => {
+    const ae = buildAutoencoder();
+    const vae = buildVae();
+    try {
+      expect(BOOK_PARAMS.ae).toEqual({ encoder: ae.encoder.countParams(), decoder: ae.decoder.countParams() });
+      expect(BOOK_PARAMS.vae).toEqual({ encoder: vae.encoder.countParams(), decoder: vae.decoder.countParams() });
+    } finally {
+      ae.dispose();
+      vae.dispose();
+      expect(tf.memory().numTensors).toBe(0);
+    }
   });
 });
 
 describe("npm run bench -- --tiny", () => {
-  it("prints a table with every backend row, all model columns and the param check", async () => {
+  it("prints every backend and peer row with numbers, ratios to the fastest peer and the param check", async () => {
     // Async child: a blocking spawnSync would starve vitest's worker heartbeat.
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(path.join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/bench.ts", "--tiny"],
@@ -43,34 +67,29 @@ describe("npm run bench -- --tiny", () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const out = r.stdout;
-    expect(out).toContain("| backend | threads | AE train img/s | AE infer img/s | VAE train img/s | VAE infer img/s |");
+    const lines = out.split("\n");
+    expect(lines.find((l) => l.startsWith("| backend |"))).toMatch(
+      /^\| backend \| threads \| AE train img\/s \(× (Keras|PyTorch [\d.]+)\) \| AE infer img\/s \(× (Keras|PyTorch [\d.]+)\) \| VAE train img\/s \(× (Keras|PyTorch [\d.]+)\) \| VAE infer img\/s \(× (Keras|PyTorch [\d.]+)\) \|$/);
     expect(out).toMatch(/Param check: OK/);
-    const row = (label: string) => out.split("\n").find((l) => l.startsWith(`| ${label} |`));
+    expect(out).toMatch(/- Fastest peer: AE train: (Keras|PyTorch)/);
+    const row = (start: string) => lines.find((l) => l.startsWith(`| ${start}`));
     const cells = (line: string) => line.split("|").slice(3, -1).map((c) => c.trim());
-    const num = /^\d+(\.\d+)?( \(\d+\.\d\d×\))?$/;
-    for (const label of ["tfjs wasm", "tfjs cpu"]) {
-      const line = row(label);
-      expect(line, `${label} row`).toBeDefined();
-      for (const c of cells(line!)) expect(c, `${label}: ${line}`).toMatch(num);
-    }
+    const measured = /^\d+(\.\d+)? \(\d+\.\d\d×\)$/;
+    const expectMeasured = (start: string, columns = [0, 1, 2, 3]) => {
+      const line = row(start);
+      expect(line, `${start} row:\n${out}`).toBeDefined();
+      const c = cells(line!);
+      for (const i of columns) expect(c[i], `${start}: ${line}`).toMatch(measured);
+    };
+    expectMeasured("tfjs wasm |");
+    expectMeasured("tfjs cpu |");
     // The data-parallel trainer row trains (inference is not timed there).
-    const par = row("tfjs wasm x2 workers");
-    expect(par).toBeDefined();
-    const [aeTrain, , vaeTrain] = cells(par!);
-    expect(aeTrain).toMatch(num);
-    expect(vaeTrain).toMatch(num);
-    // tfjs-node: measured where it installs, otherwise listed as not measured.
-    expect(row("tfjs tensorflow")).toBeDefined();
-    if (hasTorch) {
-      const t = row("PyTorch 1.13.1") ?? out.split("\n").find((l) => l.startsWith("| PyTorch"));
-      expect(t).toBeDefined();
-      for (const c of cells(t!)) expect(c).toMatch(/^\d+(\.\d+)?$/);
-      expect(cells(row("tfjs wasm")!)[0]).toMatch(/×\)$/);
-      // Per-core peer: PyTorch on one thread, with its ratio to the all-cores run.
-      const one = out.split("\n").find((l) => l.startsWith("| PyTorch") && l.includes("(1 thread)"));
-      expect(one).toBeDefined();
-      expect(cells(one!)[0]).toMatch(num);
-      expect(out).toMatch(/Per core, vs PyTorch on 1 thread: tfjs wasm AE train \d+\.\d\d×/);
-    }
+    expectMeasured("tfjs wasm x2 workers |", [0, 2]);
+    // tfjs-node: measured where it loads (npm run setup:native), else listed as not measured.
+    if (nativeStatus().ok) expectMeasured("tfjs tensorflow |");
+    else expect(row("tfjs tensorflow |")).toBe("| tfjs tensorflow | – | – | – | – | – |");
+    expectMeasured("Keras 3.");
+    expectMeasured("PyTorch 2.");
+    if (hasDebianTorch) expectMeasured("PyTorch 1.");
   }, 1_600_000);
 });
