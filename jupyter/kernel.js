@@ -30,6 +30,15 @@ if (!fs.existsSync(tslabMain)) {
 // Protocol fixes for tslab live beside this file (see README, "Kernel").
 // GDL_TSLAB_PATCHES=0 starts stock tslab (to compare behaviour).
 const patches = path.join(__dirname, "tslab-patches.js");
-if (fs.existsSync(patches) && process.env.GDL_TSLAB_PATCHES !== "0") require(patches).apply(projectRoot);
+if (fs.existsSync(patches) && process.env.GDL_TSLAB_PATCHES !== "0") {
+  try {
+    require(patches).apply(projectRoot);
+  } catch (e) {
+    // A tslab that changed under the patches: say what changed instead of starting a subtly broken kernel.
+    if (e && e.name !== "TslabMismatch") throw e;
+    console.error(e.message);
+    process.exit(1);
+  }
+}
 
 require(tslabMain).startKernel({ configPath: path.resolve(connectionFile), enableFindLocal: false });

@@ -25,6 +25,12 @@ const timers = require("timers");
 const { AsyncLocalStorage } = require("async_hooks");
 
 const DISPLAY_SYMBOL = Symbol.for("Jupyter.display"); // Deno's convention for rich results
+
+/** The tslab these patches were written against (package.json pins it). */
+const TSLAB_VERSION = "1.0.22";
+// tslab's cell wrapper (executor.js), copied: we recognise cell code by it and map positions through it.
+const TSLAB_CELL_PREFIX = "(function(exports, require) { ";
+const TSLAB_ASYNC_CELL_PREFIX = "(async function(exports, require) { ";
 const TSLAB_CELL_SUFFIX = "\n})(__tslab__.exports, __tslab__.require)";
 
 const rawSetTimeout = setTimeout; // before patchInterrupts() wraps it
@@ -36,20 +42,104 @@ let runningCell = null; // context of the cell being executed now
 
 function apply(projectRoot) {
   const dist = path.join(projectRoot, "node_modules", "tslab", "dist");
-  const jupyter = require(path.join(dist, "jupyter.js"));
-  const executorMod = require(path.join(dist, "executor.js"));
-  const tslabUtil = require(path.join(dist, "util.js"));
+  const tslab = loadTslab(dist);
+  const { jupyter, executor: executorMod, util: tslabUtil } = tslab;
   if (jupyter.__gdlPatched) return;
+  const problems = tslabMismatches(tslab);
+  if (problems.length) throw new TslabMismatch(dist, tslab.version, problems);
   jupyter.__gdlPatched = true;
-  const versions = {
-    tslab: require(path.join(dist, "..", "package.json")).version,
-    typescript: readVersion(path.join(dist, ".."), "@tslab/typescript-for-tslab"),
-  };
-  tsc = require(require.resolve("@tslab/typescript-for-tslab", { paths: [dist] }));
+  const versions = { tslab: tslab.version, typescript: readVersion(path.join(dist, ".."), "@tslab/typescript-for-tslab") };
+  tsc = tslab.typescript;
   patchExecutor(executorMod);
   patchHandler(jupyter, tslabUtil, versions);
   patchServer(jupyter);
   patchInterrupts();
+}
+
+/** tslab's modules that the patches touch, and its version. */
+function loadTslab(dist) {
+  return {
+    version: require(path.join(dist, "..", "package.json")).version,
+    jupyter: require(path.join(dist, "jupyter.js")),
+    executor: require(path.join(dist, "executor.js")),
+    converter: require(path.join(dist, "converter.js")),
+    util: require(path.join(dist, "util.js")),
+    main: require(path.join(dist, "main.js")),
+    typescript: require(require.resolve("@tslab/typescript-for-tslab", { paths: [dist] })),
+  };
+}
+
+class TslabMismatch extends Error {
+  constructor(dist, version, problems) {
+    super([
+      `jupyter/tslab-patches.js refuses to patch the tslab in ${path.dirname(dist)} (version ${version}): ` +
+        "what the patches rely on has changed, and the kernel would misbehave in ways learners see.",
+      ...problems.map((p) => `  - ${p}`),
+      `Fix: \`npm ci\` installs the pinned tslab ${TSLAB_VERSION}. To move to another tslab, check each patch in ` +
+        "jupyter/tslab-patches.js against it, then update TSLAB_VERSION there. GDL_TSLAB_PATCHES=0 starts stock tslab without the patches.",
+    ].join("\n"));
+    this.name = "TslabMismatch";
+    this.problems = problems;
+  }
+}
+
+/**
+ * What differs from the tslab these patches were written for: [] when nothing.
+ * Checks the version and every internal we replace, wrap or copy (methods,
+ * the fields they use, the cell wrapper literals, how results reach us).
+ */
+function tslabMismatches(t) {
+  const problems = [];
+  const need = (ok, what) => { if (!ok) problems.push(what); };
+  const src = (f) => (typeof f === "function" ? Function.prototype.toString.call(f) : "");
+  const methods = (file, cls, names) => {
+    const proto = cls && cls.prototype;
+    if (!proto) return problems.push(`${file}: class is missing`);
+    for (const m of names) need(typeof proto[m] === "function", `${file}: ${m}() is missing`);
+  };
+  need(t.version === TSLAB_VERSION, `tslab version is ${t.version}; the patches were written for ${TSLAB_VERSION}`);
+
+  const J = t.jupyter || {};
+  methods("jupyter.js JupyterHandlerImpl", J.JupyterHandlerImpl,
+    ["handleKernel", "handleExecute", "handleExecuteImpl", "createWriteToIopub", "handleShutdown"]);
+  const handler = src(J.JupyterHandlerImpl);
+  need(/this\.execQueue = new \w+\.TaskQueue\(\)/.test(handler), "jupyter.js JupyterHandlerImpl: no longer keeps its execute queue in this.execQueue (a TaskQueue)");
+  need(/this\.executor = executor/.test(handler), "jupyter.js JupyterHandlerImpl: no longer keeps the executor in this.executor");
+  need(/this\.execCount = 0/.test(handler), "jupyter.js JupyterHandlerImpl: no longer counts executions in this.execCount");
+  need(/createWriteToIopub\(name, writeStream\)[\s\S]*writeStream\(name, text\)/.test(handler), "jupyter.js JupyterHandlerImpl: createWriteToIopub(name, writeStream) no longer forwards text to writeStream(name, text)");
+  need("lastWriteDisplayData" in J, "jupyter.js: no longer exports lastWriteDisplayData (lib/display.ts and tslab.display read it)");
+  methods("jupyter.js ZmqServer", J.ZmqServer,
+    ["handleExecute", "handleCommInfoRequest", "publishStatus", "handleShellMessage", "handleKernelInfo"]);
+  const server = src(J.ZmqServer);
+  need(/ZmqMessage\.fromRaw\(this\.connInfo\.key, args\)/.test(server), "jupyter.js ZmqServer: handleShellMessage no longer parses frames with ZmqMessage.fromRaw(this.connInfo.key, ...)");
+  need(/publishStatus\(status, parent\)[\s\S]*parent\.createReply\(\)/.test(server), "jupyter.js ZmqServer: publishStatus(status, parent) no longer replies to a parsed message");
+  need(/signAndSend\(this\.connInfo\.key, this\.iopub\)/.test(server), "jupyter.js ZmqServer: no longer publishes on this.iopub with this.connInfo.key");
+
+  const exec = src(t.executor && t.executor.createExecutor);
+  need(exec, "executor.js: createExecutor() is missing");
+  for (const lit of [TSLAB_CELL_PREFIX, TSLAB_ASYNC_CELL_PREFIX, TSLAB_CELL_SUFFIX]) {
+    need(exec.includes(JSON.stringify(lit)), `executor.js: cells are no longer wrapped in ${JSON.stringify(lit)}`);
+  }
+  need(/runInThisContext\(wrapped, \{\s*breakOnSigint: true,?\s*\}\)/.test(exec), "executor.js: cells no longer run through vm.runInThisContext(wrapped, { breakOnSigint: true })");
+  need(exec.includes("Promise.race([promise, interruptPromise])"), "executor.js: an async cell is no longer raced against interruptPromise");
+  need(exec.includes("convs.node.convert(prevDecl, src)"), "executor.js: cells are no longer compiled by convs.node.convert(prevDecl, src)");
+  need(/console\.log\(ret\)/.test(exec) && /console\.error\(e\)/.test(exec), "executor.js: the last value and thrown errors no longer reach console.log(ret) / console.error(e)");
+  need(/interrupt,/.test(exec) && /execute,/.test(exec), "executor.js: the executor no longer exposes execute and interrupt");
+  const conv = src(t.converter && t.converter.createConverter);
+  for (const field of ["output", "diagnostics", "sideOutputs", "hasToplevelAwait", "lastExpressionVar"]) {
+    need(new RegExp(`\\b${field}[,:]`).test(conv), `converter.js: convert() no longer returns ${field}`);
+  }
+
+  const U = t.util || {};
+  methods("util.js TaskQueue", U.TaskQueue, ["add", "reset"]);
+  need(typeof U.TaskCanceledError === "function", "util.js: TaskCanceledError is missing");
+  const start = src(t.main && t.main.startKernel);
+  for (const ev of ["uncaughtException", "unhandledRejection", "SIGINT"]) {
+    need(start.includes(`process.on("${ev}"`), `main.js: startKernel() no longer installs its process.on("${ev}") handler`);
+  }
+  const ts = t.typescript || {};
+  need(typeof ts.transpileModule === "function" && ts.ModuleKind && ts.ScriptTarget, "@tslab/typescript-for-tslab: transpileModule/ModuleKind/ScriptTarget are missing");
+  return problems;
 }
 
 function readVersion(from, pkg) {
@@ -193,11 +283,21 @@ function collectStack(e, out, depth) {
   // Node's header says "Error: msg" for subclasses that do not set name; use the class.
   if (head.length && e.name === "Error" && errorName(e) !== "Error") head[0] = head[0].replace(/^Error\b/, errorName(e));
   out.push(...head);
+  const frames = [];
   for (; i < lines.length; i++) {
-    const line = lines[i];
-    if (/^\s+at /.test(line) && INTERNAL_FRAME.test(line)) continue;
-    out.push(...mapCellFrame(line));
+    if (/^\s+at /.test(lines[i]) && INTERNAL_FRAME.test(lines[i])) continue;
+    const f = mapFrame(lines[i]);
+    if (f) frames.push(f);
   }
+  // The learner's own line first: when the error was thrown inside a library or lib/
+  // code, the innermost cell frame leads, with its source line (like IPython's "Cell In[n]").
+  const mine = frames.findIndex((f) => f.kind === "cell");
+  if (depth === 0 && mine > 0) {
+    out.push(`--> ${frames[mine].where}`);
+    if (frames[mine].source) out.push(frames[mine].source);
+    frames[mine].source = null; // shown above; the stack below keeps its position
+  }
+  out.push(...foldLibraryFrames(frames));
   if (e.cause !== undefined && depth < 3) {
     out.push("Caused by:");
     if (e.cause instanceof Error) collectStack(e.cause, out, depth + 1);
@@ -205,43 +305,94 @@ function collectStack(e, out, depth) {
   }
 }
 
-/** Rewrite a stack line's JS position to its TypeScript source; returns the frame and the source line. */
-function mapCellFrame(line) {
-  let source = null;
-  let drop = false;
-  const out = line
-    .replace(/__tslab_cell_(\d+)__:(\d+):(\d+)/, (all, id, l, c) => {
-      const cell = cells.get(Number(id));
-      if (!cell) return `cell, JS ${l}:${c}`;
-      const js = cell.js.split("\n");
-      if (Number(l) === js.length + 1) return ((drop = true), all); // tslab's wrapper call
-      const col = Number(l) === 1 ? Number(c) - cell.prefixLen : Number(c);
-      cell.mapper ||= sourceMapper(cell.js, "export {};\n" + cell.src, "cell.ts");
-      const p = cell.mapper(Number(l), col);
-      // tslab puts "export {};" on the line before the cell's first line.
-      const srcLine = p && cell.src.split("\n")[p.line - 1];
-      if (p && srcLine !== undefined && p.line >= 1) {
-        if (srcLine.trim()) source = `        ${srcLine.trim()}`;
-        return `cell [${cell.label}]:${p.line}:${p.col}`;
-      }
-      const text = js[Number(l) - 1];
-      if (text !== undefined && text.trim()) source = `        ${text.trim()}`;
-      return `cell [${cell.label}], JS ${l}:${col}`;
-    })
-    .replace(/([^\s()]+)\.js:(\d+):(\d+)/, (all, file, l, c) => {
-      const lib = libOutputs.get(file + ".js");
-      const tsFile = lib && [".ts", ".tsx"].map((e) => file + e).find((f) => fs.existsSync(f));
-      if (!tsFile) return all;
-      const text = fs.readFileSync(tsFile, "utf8");
-      if (!lib.mapper || lib.text !== text) Object.assign(lib, { text, mapper: sourceMapper(lib.js, text, path.basename(tsFile)) });
-      const p = lib.mapper(Number(l), Number(c));
-      if (!p) return all;
-      const srcLine = text.split("\n")[p.line - 1];
-      if (srcLine && srcLine.trim()) source = `        ${srcLine.trim()}`;
-      return `${tsFile}:${p.line}:${p.col}`;
-    });
-  if (drop) return [];
-  return source ? [out, source] : [out];
+/**
+ * Frames inside node_modules (and the native frames between them) are not the
+ * learner's code: each run of them becomes one line, "… 9 frames in @tensorflow/tfjs-core".
+ */
+function foldLibraryFrames(frames) {
+  const out = [];
+  for (let i = 0; i < frames.length;) {
+    let j = i;
+    const pkgs = [];
+    while (j < frames.length && (frames[j].kind === "library" || frames[j].kind === "native")) {
+      if (frames[j].pkg && !pkgs.includes(frames[j].pkg)) pkgs.push(frames[j].pkg);
+      j++;
+    }
+    if (pkgs.length) {
+      out.push(`    … ${j - i} frame${j - i === 1 ? "" : "s"} in ${pkgs.join(", ")}`);
+      i = j;
+      continue;
+    }
+    for (const f of frames.slice(i, Math.max(j, i + 1))) {
+      out.push(f.text);
+      if (f.source) out.push(f.source);
+    }
+    i = Math.max(j, i + 1);
+  }
+  return out;
+}
+
+/**
+ * One stack line -> { kind: cell|project|library|native|other, text, where, source, pkg },
+ * or null for tslab's own wrapper call. Cell and lib/*.ts positions become TypeScript
+ * line:column, followed by the source line.
+ */
+function mapFrame(line) {
+  if (!/^\s+at /.test(line)) return { kind: "other", text: line, source: null };
+  // tslab's `exports` is a Proxy, so calls of imported functions show as "Proxy.train".
+  line = line.replace(/^(\s+at (?:async )?)Proxy\./, "$1");
+  const cellPos = /__tslab_cell_(\d+)__:(\d+):(\d+)/.exec(line);
+  if (cellPos) {
+    const p = mapCellPosition(Number(cellPos[1]), Number(cellPos[2]), Number(cellPos[3]));
+    if (p === "wrapper") return null;
+    const text = line.replace(cellPos[0], p.where);
+    return { kind: "cell", text, where: p.where, source: p.source ? `        ${p.source}` : null };
+  }
+  const filePos = /([^\s()]+):(\d+):(\d+)\)?$/.exec(line);
+  if (!filePos) return { kind: "native", text: line, source: null }; // "at new Promise (<anonymous>)", "(index 0)"
+  const file = filePos[1].replace(/^file:\/\//, "");
+  if (file.startsWith("node:")) return { kind: "native", text: line, source: null }; // Node's own JS (events, fs, …)
+  const lib = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/.exec(file);
+  if (lib) return { kind: "library", text: line, pkg: lib[1].replace(/\\/g, "/"), source: null };
+  const ts = /\.js$/.test(file) ? mapLibPosition(file, Number(filePos[2]), Number(filePos[3])) : null;
+  if (!ts) return { kind: "project", text: line, source: null };
+  const where = `${shortPath(ts.file)}:${ts.line}:${ts.col}`;
+  return { kind: "project", text: line.replace(filePos[0], filePos[0].endsWith(")") ? `${where})` : where), where, source: ts.source ? `        ${ts.source}` : null };
+}
+
+/** A path below the kernel's working directory, relative to it (`lib/train/train.ts`); else as is. */
+function shortPath(file) {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** A cell's JS position -> { where: "cell [n]:line:col", source }, or "wrapper" for tslab's call line. */
+function mapCellPosition(id, l, c) {
+  const cell = cells.get(id);
+  if (!cell) return { where: "cell", source: null };
+  const js = cell.js.split("\n");
+  if (l === js.length + 1) return "wrapper";
+  const col = l === 1 ? c - cell.prefixLen : c;
+  // tslab puts "export {};" on the line before the cell's first line.
+  cell.mapper ||= sourceMapper(cell.js, "export {};\n" + cell.src, "cell.ts");
+  const p = cell.mapper(l, col);
+  const srcLine = p && p.line >= 1 ? cell.src.split("\n")[p.line - 1] : undefined;
+  if (srcLine !== undefined) return { where: `cell [${cell.label}]:${p.line}:${p.col}`, source: srcLine.trim() || null };
+  // Not mappable (should not happen): say so rather than show compiled code as if it were the cell's.
+  return { where: `cell [${cell.label}] (compiled line ${l})`, source: null };
+}
+
+/** A compiled lib module's JS position -> { file (.ts), line, col, source }, or null. */
+function mapLibPosition(jsFile, l, c) {
+  const lib = libOutputs.get(jsFile);
+  const tsFile = lib && [".ts", ".tsx"].map((e) => jsFile.slice(0, -3) + e).find((f) => fs.existsSync(f));
+  if (!tsFile) return null;
+  const text = fs.readFileSync(tsFile, "utf8");
+  if (!lib.mapper || lib.text !== text) Object.assign(lib, { text, mapper: sourceMapper(lib.js, text, path.basename(tsFile)) });
+  const p = lib.mapper(l, c);
+  if (!p) return null;
+  const srcLine = text.split("\n")[p.line - 1];
+  return { file: tsFile, line: p.line, col: p.col, source: srcLine && srcLine.trim() ? srcLine.trim() : null };
 }
 
 /**
@@ -258,18 +409,18 @@ function sourceMapper(js, ts, fileName) {
         jsx: tsc.JsxEmit.React, experimentalDecorators: true,
       },
     });
-    const a = js.split("\n");
-    const b = out.outputText.split("\n");
-    const pairs = alignLines(a, b);
+    const bText = out.outputText.split("\n");
+    const A = js.split("\n").map(normalizeLine);
+    const B = bText.map(normalizeLine);
+    const pairs = alignLines(A.map((x) => x.text), B.map((x) => x.text));
     const tsLines = ts.split("\n");
     const mappings = decodeMappings(JSON.parse(out.sourceMapText).mappings);
     return (line, col) => {
       const pr = pairs[line - 1];
       if (!pr) return null;
-      const [k, ia] = pr;
-      const ib = b[k].length - b[k].trimStart().length;
-      const c0 = Math.max(ib, col - 1 - ia + ib);
-      const p = lookup(mappings, k, c0, b[k], tsLines);
+      const [k, shift] = pr;
+      const kb = Math.max(0, A[line - 1].indexAt(col - 1) - shift);
+      const p = lookup(mappings, k, B[k].offsetOf(kb), bText[k], tsLines);
       return p ? { line: p.line + 1 - (fileName === "cell.ts" ? 1 : 0), col: p.col + 1 } : null;
     };
   } catch {
@@ -277,14 +428,48 @@ function sourceMapper(js, ts, fileName) {
   }
 }
 
-/** Pair lines of `a` with lines of `b`: a[i] -> [j, column where b[j]'s text starts in a[i]]. */
-function alignLines(a, b) {
-  const n = a.length;
-  const m = b.length;
+/**
+ * A JS line without indentation and without the `exports.` tslab puts before names
+ * from earlier cells (our re-transpiled cell has plain names), with the way back to
+ * original offsets.
+ */
+function normalizeLine(s) {
+  const start = s.length - s.trimStart().length;
+  const end = s.trimEnd().length;
+  let text = "";
+  const orig = [];
+  for (let i = start; i < end; i++) {
+    if (s.startsWith("exports.", i) && !/[\w$.]/.test(s[i - 1] || "") && /[A-Za-z_$]/.test(s[i + 8] || "")) {
+      i += 7;
+      continue;
+    }
+    text += s[i];
+    orig.push(i);
+  }
+  return {
+    text,
+    /** normalized index of original offset `o` (the next kept character). */
+    indexAt(o) {
+      let k = 0;
+      while (k < orig.length && orig[k] < o) k++;
+      return k;
+    },
+    /** original offset of normalized index `k`. */
+    offsetOf(k) {
+      return k < orig.length ? orig[k] : (orig.length ? orig[orig.length - 1] + 1 + (k - orig.length) : start);
+    },
+  };
+}
+
+/**
+ * Pair lines of `a` with lines of `b` (both normalized): a[i] -> [j, shift], where
+ * index x in a[i] is index x - shift in b[j].
+ */
+function alignLines(A, B) {
+  const n = A.length;
+  const m = B.length;
   const pairs = new Array(n).fill(null);
   if (n * m > 4e6) return pairs;
-  const A = a.map((x) => x.trim());
-  const B = b.map((x) => x.trim());
   const L = new Int32Array((n + 1) * (m + 1)); // LCS lengths of suffixes
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
@@ -300,7 +485,7 @@ function alignLines(a, b) {
     } else if (L[(i + 1) * (m + 1) + j] >= L[i * (m + 1) + j + 1]) i++;
     else j++;
   }
-  for (const [i, j] of anchors) pairs[i] = [j, a[i].length - a[i].trimStart().length];
+  for (const [i, j] of anchors) pairs[i] = [j, 0];
   // Between anchors, tslab rewrites lines like `f(x);` to `exports.tsLastExpr = f(x);`.
   const bounds = [[-1, -1], ...anchors, [n, m]];
   for (let t = 0; t + 1 < bounds.length; t++) {
@@ -309,7 +494,7 @@ function alignLines(a, b) {
     for (let i = i0 + 1; i < i1; i++) {
       for (let j = j0 + 1; j < j1; j++) {
         if (B[j].length >= 3 && A[i].endsWith(B[j])) {
-          pairs[i] = [j, a[i].length - B[j].length - (a[i].length - a[i].trimEnd().length)];
+          pairs[i] = [j, A[i].length - B[j].length];
           break;
         }
       }
@@ -419,7 +604,7 @@ function cellFileName(id) {
 
 function rememberCell(ctx, converted) {
   if (!converted || !converted.output) return;
-  const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
+  const prefix = converted.hasToplevelAwait ? TSLAB_ASYNC_CELL_PREFIX : TSLAB_CELL_PREFIX;
   cells.set(ctx.id, { label: ctx.count, js: converted.output, src: ctx.src, prefixLen: prefix.length });
   if (cells.size > 500) cells.delete(cells.keys().next().value);
 }
@@ -470,6 +655,7 @@ function patchHandler(jupyter, tslabUtil, versions) {
     if (!this.isJs && versions.typescript) r.language_info.version = versions.typescript;
     r.banner = `${r.banner} (tslab ${versions.tslab}, TypeScript ${versions.typescript}, Node ${process.version})`;
     r.help_links = [{ text: "tslab", url: "https://github.com/yunabe/tslab" }];
+    r.debugger = false;
     return r;
   };
 
@@ -722,4 +908,4 @@ function patchInterrupts() {
   }
 }
 
-module.exports = { apply, mimeBundle, globToRegExp };
+module.exports = { apply, mimeBundle, globToRegExp, loadTslab, tslabMismatches, TslabMismatch, TSLAB_VERSION };

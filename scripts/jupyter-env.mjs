@@ -70,8 +70,19 @@ export async function jupyterPython(modules = RUNNER_MODULES, { log = (s) => con
   return py;
 }
 
-/** Process env with the project's kernelspec folder first on JUPYTER_PATH. */
+/**
+ * Process env with the project's kernelspec folder first on JUPYTER_PATH, and its
+ * config folder on JUPYTER_CONFIG_PATH (jupyter/config/labconfig/page_config.json turns
+ * off JupyterLab's debugger UI: the kernel has no debugger, and JupyterLab 4.6 logs
+ * "No active debugger session" after every execution for kernels without one).
+ */
 export function jupyterEnv(extra = {}) {
-  const jp = [path.join(root, "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
-  return { ...process.env, JUPYTER_PATH: jp, PYDEVD_DISABLE_FILE_VALIDATION: "1", ...extra };
+  const paths = (dir, v) => [path.join(root, "jupyter", dir), v].filter(Boolean).join(path.delimiter);
+  return {
+    ...process.env,
+    JUPYTER_PATH: paths("", process.env.JUPYTER_PATH),
+    JUPYTER_CONFIG_PATH: paths("config", process.env.JUPYTER_CONFIG_PATH),
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    ...extra,
+  };
 }

@@ -54,6 +54,22 @@ describe("Jupyter protocol of the project kernel", () => {
     await runGroup("NotebookErrors");
   }, 600_000);
 
+  it("JupyterLab started with the project's environment has no debugger UI to call", async () => {
+    // The kernel has no debugger (kernel_info_reply and kernelspec say so, checked above), yet
+    // JupyterLab 4.6's debugger extension asks for kernel sources after every execution and logs
+    // "No active debugger session". jupyterEnv() points Jupyter at jupyter/config, which turns it off.
+    const je = (await import(path.join(root, "scripts", "jupyter-env.mjs"))) as {
+      findJupyterPython(): { python: string } | null;
+      jupyterEnv(): NodeJS.ProcessEnv;
+    };
+    const found = je.findJupyterPython();
+    expect(found, "no JupyterLab: `npm test` provisions one into .venv/ (scripts/jupyter-env.mjs)").toBeTruthy();
+    const r = await run(found!.python, ["-m", "jupyter", "labextension", "list"], { env: je.jupyterEnv() });
+    expect(r.status, r.stderr).toBe(0);
+    const text = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
+    expect(text).toMatch(/Disabled extensions:\s*\n\s+@jupyterlab\/debugger-extension \(all plugins\)/);
+  }, 120_000);
+
   const runner = path.join(root, "scripts", "run-notebooks.mjs");
   it.runIf(fs.existsSync(runner))("the notebook runner prints `Error: boom` and its stack", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kernel-protocol-"));

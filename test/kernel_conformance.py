@@ -95,6 +95,11 @@ class KernelConformance(jkt.KernelTests):
         self.assertEqual(c["status"], "ok")
         self.assertRegex(c["language_info"]["version"], r"^\d+\.\d+")
         self.assertRegex(c["implementation_version"], r"^\d+\.\d+")
+        # No debugger, said the same way by the reply and the kernelspec, so frontends do not try one.
+        from jupyter_client.kernelspec import KernelSpecManager
+        self.assertIs(c.get("debugger"), False)
+        spec = KernelSpecManager().get_kernel_spec(KERNEL)
+        self.assertIs(spec.metadata.get("debugger"), c["debugger"])
 
     def test_error_content(self):
         self.flush_channels()
@@ -157,11 +162,73 @@ class KernelConformance(jkt.KernelTests):
         n = reply["content"]["execution_count"]
         tb = [ANSI.sub("", line) for line in of_type(msgs, "error")[0]["content"]["traceback"]]
         self.assertEqual(tb[0], "RangeError: not square: 2x3")
-        self.assertRegex(tb[1], r"^\s+at checkSquare \(.*test/fixtures/kernel-throws\.ts:7:11\)$")
-        self.assertEqual(tb[2].strip(), "throw new RangeError(`not square: ${s.rows}x${s.cols}`);")
-        # V8 points at the call's "(" for imported functions: `checkSquare(` -> column 12.
-        self.assertEqual(tb[3].strip(), f"at cell [{n}]:3:12")
-        self.assertEqual(tb[4].strip(), "checkSquare({ rows: 2, cols: 3 });")
+        # Thrown outside the cell: the cell's line leads (V8 points at the call's "(" for
+        # imported functions: `checkSquare(` -> column 12), then the stack.
+        self.assertEqual(tb[1], f"--> cell [{n}]:3:12")
+        self.assertEqual(tb[2].strip(), "checkSquare({ rows: 2, cols: 3 });")
+        self.assertEqual(tb[3].strip(), "at checkSquare (test/fixtures/kernel-throws.ts:7:11)")
+        self.assertEqual(tb[4].strip(), "throw new RangeError(`not square: ${s.rows}x${s.cols}`);")
+        self.assertEqual(tb[5].strip(), f"at cell [{n}]:3:12")
+        self.assertEqual(len(tb), 6, tb)
+
+    def assert_readable(self, tb):
+        """No compiled positions, tslab bookkeeping or library file paths in a traceback."""
+        for line in tb:
+            self.assertNotRegex(line, r"JS \d+:\d+|compiled line|__tslab|\bexports\.|_1\.|node_modules", tb)
+
+    def test_library_error_shows_the_cell_line_and_folds_library_frames(self):
+        # A shape error raised ten frames deep in tfjs: the learner's line comes first.
+        self.flush_channels()
+        reply, msgs = run_cell(self.kc, 'import * as tf from "@tensorflow/tfjs";\nconst a = tf.ones([2, 3]);\nconst b = tf.ones([4, 5]);')
+        self.assertEqual(reply["content"]["status"], "ok", reply["content"])
+        reply, msgs = run_cell(self.kc, "// shapes that do not fit\nconst c = tf.matMul(a, b);")
+        n = reply["content"]["execution_count"]
+        tb = [ANSI.sub("", line) for line in of_type(msgs, "error")[0]["content"]["traceback"]]
+        self.assertRegex(tb[0], r"^Error: Error in matMul: inner shapes \(3\) and \(4\)")
+        self.assertEqual(tb[1], f"--> cell [{n}]:2:14")
+        self.assertEqual(tb[2].strip(), "const c = tf.matMul(a, b);")
+        self.assertRegex(tb[3], r"^\s+… \d+ frames in @tensorflow/tfjs-core\b")
+        self.assertEqual(tb[4].strip(), f"at cell [{n}]:2:14")
+        self.assertEqual(len(tb), 5, tb)
+        self.assert_readable(tb)
+
+    def test_lib_train_errors_map_cell_and_lib_to_typescript(self):
+        # tslab compiles lib/*.ts too: lib frames get .ts positions and source lines, and a
+        # multi-line call using names from earlier cells maps to the cell's TypeScript.
+        self.flush_channels()
+        setup = ('import * as tf from "@tensorflow/tfjs";\nimport { buildAutoencoder } from "./lib/models/autoencoder";\n'
+                 'const ae = buildAutoencoder({ imageSize: 16, filters: [4, 8] });\n'
+                 'const trainSet = { images: tf.randomUniform([32, 8, 8, 1]) };\nconst good = tf.randomUniform([16, 16, 16, 1]);')
+        reply, _ = run_cell(self.kc, setup, timeout=120)
+        self.assertEqual(reply["content"]["status"], "ok", reply["content"])
+        code = ('import { train } from "./lib/train/train";\n// images of the wrong size\nconst epochs = 1;\n\n'
+                'await train(ae, trainSet.images, {\n  epochs, batchSize: 8,\n  progress: false,\n});')
+        reply, msgs = run_cell(self.kc, code, timeout=120)
+        n = reply["content"]["execution_count"]
+        tb = [ANSI.sub("", line) for line in of_type(msgs, "error")[0]["content"]["traceback"]]
+        self.assertRegex(tb[0], r"^Error: train: .*shape \[8,8,1\]")
+        self.assertEqual(tb[1], f"--> cell [{n}]:5:12")
+        self.assertEqual(tb[2].strip(), "await train(ae, trainSet.images, {")
+        i = next(k for k, line in enumerate(tb) if re.match(r"\s+at train \(", line))
+        self.assertRegex(tb[i].strip(), r"^at train \(lib/train/train\.ts:\d+:\d+\)$")
+        self.assertRegex(tb[i + 1], r"^\s{8}\S")  # its TypeScript source line
+        self.assertEqual(tb[-1].strip(), f"at cell [{n}]:5:12")
+        self.assert_readable(tb)
+
+        # Thrown after training's first await: the cell's frame is an async one.
+        # (A failing cell's imports are not kept, so this one imports train again.)
+        code = ('import { train } from "./lib/train/train";\nawait train(ae, good, {\n  epochs: 1, batchSize: 8, progress: false,\n'
+                '  onEpochEnd: () => { throw new Error("callback failed"); },\n});')
+        reply, msgs = run_cell(self.kc, code, timeout=120)
+        n = reply["content"]["execution_count"]
+        tb = [ANSI.sub("", line) for line in of_type(msgs, "error")[0]["content"]["traceback"]]
+        self.assertEqual(tb[0], "Error: callback failed")
+        self.assertEqual(tb[1].strip(), f"at Object.onEpochEnd (cell [{n}]:4:29)")
+        self.assertEqual(tb[2].strip(), 'onEpochEnd: () => { throw new Error("callback failed"); },')
+        self.assertRegex(tb[3].strip(), r"^at train \(lib/train/train\.ts:\d+:\d+\)$")
+        self.assertEqual(tb[5].strip(), f"at async cell [{n}]:2:1")
+        self.assertEqual(tb[6].strip(), "await train(ae, good, {")
+        self.assert_readable(tb)
 
     def test_async_cell_frames(self):
         self.flush_channels()
