@@ -216,6 +216,12 @@ describe("saveWeights is crash-safe", () => {
     fs.writeFileSync(`${dir}.lock`, JSON.stringify({ pid: dead.pid, host: os.hostname(), since: "earlier" }));
     await saveWeights(a, dir);
     expect(fs.existsSync(`${dir}.lock`)).toBe(false);
+    // an empty lock: being written right now (fresh) blocks; left by a killed process (old) does not
+    fs.writeFileSync(`${dir}.lock`, "");
+    await expect(saveWeights(a, dir)).rejects.toThrow(/another save to .*concurrent is starting \(.*concurrent\.lock was just created\)/);
+    fs.utimesSync(`${dir}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await saveWeights(a, dir);
+    expect(fs.existsSync(`${dir}.lock`)).toBe(false);
     a.dispose(); ref.dispose(); got.dispose();
   }, 60_000);
 });

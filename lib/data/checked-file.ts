@@ -71,8 +71,17 @@ export function checksumProblem(file: string, data: Uint8Array, want: Checksum):
   return null;
 }
 
-/** "missing": no file; "unverified": no checksum file (written before checksums existed); "corrupt": a mismatch. */
-export type CheckedRead = { ok: true; data: Buffer } | { ok: false; why: "missing" | "unverified" | "corrupt"; problem: string };
+/**
+ * ok: `data` verified. Else `why`: "missing" (no file), "unverified" (no checksum file: written
+ * before checksums existed) or "corrupt" (a mismatch), and `problem` says it in words.
+ * (One flat shape: tslab compiles lib/ without strict mode, where union narrowing is weaker.)
+ */
+export interface CheckedRead {
+  ok: boolean;
+  data: Buffer | null;
+  why: "" | "missing" | "unverified" | "corrupt";
+  problem: string;
+}
 
 /** Read `file` and verify it against its checksum file. */
 export function readChecked(file: string): CheckedRead {
@@ -80,12 +89,12 @@ export function readChecked(file: string): CheckedRead {
   try {
     data = fs.readFileSync(file);
   } catch (e) {
-    return { ok: false, why: "missing", problem: `cannot read it (${(e as Error).message})` };
+    return { ok: false, data: null, why: "missing", problem: `cannot read it (${(e as Error).message})` };
   }
   const want = readChecksum(file);
-  if (want === null) return { ok: false, why: "unverified", problem: `it has no checksum file ${file}${SUM_SUFFIX}` };
+  if (want === null) return { ok: false, data: null, why: "unverified", problem: `it has no checksum file ${file}${SUM_SUFFIX}` };
   const problem = typeof want === "string" ? want : checksumProblem(file, data, want);
-  return problem ? { ok: false, why: "corrupt", problem } : { ok: true, data };
+  return problem ? { ok: false, data: null, why: "corrupt", problem } : { ok: true, data, why: "", problem: "" };
 }
 
 /**
@@ -95,8 +104,9 @@ export function readChecked(file: string): CheckedRead {
  */
 export function readCache(file: string, bytes: number, what: string): Uint8Array | null {
   const r = readChecked(file);
-  if (r.ok && r.data.byteLength === bytes) return new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-  if (!r.ok && r.why === "corrupt") console.warn(`${what}: cache file ${file} is corrupt (${r.problem}); rebuilding it.`);
+  const d = r.data;
+  if (d && d.byteLength === bytes) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  if (r.why === "corrupt") console.warn(`${what}: cache file ${file} is corrupt (${r.problem}); rebuilding it.`);
   return null;
 }
 

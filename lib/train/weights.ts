@@ -105,10 +105,16 @@ function lockSave(target: string, what: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw e;
       let holder: LockHolder | null = null;
-      try { holder = JSON.parse(fs.readFileSync(file, "utf8")); } catch { /* half-written by a killed process */ }
+      try {
+        holder = JSON.parse(fs.readFileSync(file, "utf8"));
+      } catch {
+        // Unreadable: being written this instant (young), or left half-written by a killed process (old).
+        const young = Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 5000;
+        if (young) throw new Error(`${what}: another save to ${target} is starting (${file} was just created). Wait for it to finish, then try again.`);
+      }
       if (holder && isAlive(holder)) {
         throw new Error(`${what}: another save to ${target} is in progress (process ${holder.pid} on ${holder.host}, since ${holder.since}). ` +
-          `Wait for it to finish and save again. If no save is running (its process was killed), delete ${file}.`);
+          `Wait for it to finish, then try again. If no save is running (its process was killed), delete ${file}.`);
       }
       fs.rmSync(file, { force: true }); // stale: the process that held it is gone
     }
