@@ -41,8 +41,9 @@ describe("backend selection", () => {
     if (r.info.name === "tensorflow") {
       expect(line).toMatch(/^tfjs backend: tensorflow \(TensorFlow 2\.\d+\.\d+\S* C library \(tfjs-node\), \d+ threads?\)$/);
       expect(r.printed).toHaveLength(1);
-      // tfjs-node has its own conv gradient kernels: lib/engine/kernels must not replace them.
-      expect(r.info.extraKernels).toEqual([]);
+      // tfjs-node has its own conv gradient kernels: lib/engine/kernels must not replace them
+      // (it only adds TensorFlow's one-op activation gradients).
+      expect(r.info.extraKernels).toEqual(["ReluGrad", "LeakyReluGrad"]);
     } else {
       expect(r.info.name).toBe("wasm");
     }

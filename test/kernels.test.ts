@@ -112,9 +112,10 @@ beforeAll(async () => {
   if (onWasm) {
     expect(info.extraKernels).toEqual(expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Sum"]));
   } else {
-    // tfjs-node has native conv gradients and Sum: nothing of ours is registered there.
-    expect(info.extraKernels).toEqual([]);
-    expect(installKernels("tensorflow")).toEqual([]);
+    // tfjs-node has native conv gradients and Sum: none of ours replaces them; only
+    // TensorFlow's one-op activation gradients are added (lib/engine/kernels/native.ts).
+    expect(info.extraKernels).toEqual(["ReluGrad", "LeakyReluGrad"]);
+    expect(installKernels("tensorflow")).toEqual(["ReluGrad", "LeakyReluGrad"]);
     for (const k of ["Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Sum"]) {
       expect(tf.getKernel(k, "tensorflow"), k).toBeDefined();
       expect(stockKernel(k, "tensorflow"), k).toBeUndefined();
@@ -148,6 +149,38 @@ if (!onWasm) describe("tensorflow (tfjs-node) conv kernels and gradients match s
     it(name(c), async () => {
       await tf.setBackend("tensorflow");
       expectClose(quantities(c), refs.get(c)!, `tensorflow ${name(c)}`);
+    });
+  }
+});
+
+if (!onWasm) describe("tensorflow: ReLU / LeakyReLU gradients through TensorFlow's ReluGrad / LeakyReluGrad", () => {
+  const grads = (act: (t: tf.Tensor) => tf.Tensor) => tf.tidy(() => {
+    // Exact zeros included: the gradient there is 0 (tfjs's step(0) = 0; TF: features > 0).
+    const x = tf.randomNormal([4, 7, 5, 3], 0, 1, "float32", 11).mul(tf.randomUniform([4, 7, 5, 3], 0, 1, "float32", 12).greater(0.1));
+    const r = tf.randomNormal([4, 7, 5, 3], 0, 1, "float32", 13);
+    return tf.grad((t: tf.Tensor) => act(t).mul(r).sum())(x).dataSync() as Float32Array;
+  });
+  const acts: [string, (t: tf.Tensor) => tf.Tensor][] = [["relu", tf.relu], ["leakyRelu 0.3", (t) => tf.leakyRelu(t, 0.3)]];
+  for (const [label, act] of acts) {
+    it(`${label}: same gradient as tfjs's formula on cpu, computed by the native kernel`, async () => {
+      await tf.setBackend("cpu");
+      const ref = grads(act);
+      await tf.setBackend("tensorflow");
+      const kernel = label === "relu" ? "ReluGrad" : "LeakyReluGrad";
+      const before = tf.engine().state.numTensors;
+      const called: string[] = [];
+      const config = tf.getKernel(kernel, "tensorflow")!;
+      tf.unregisterKernel(kernel, "tensorflow");
+      tf.registerKernel({ ...config, kernelFunc: (a) => { called.push(kernel); return config.kernelFunc(a); } });
+      try {
+        const got = grads(act);
+        expect(called).toEqual([kernel]);
+        expect(relErr(got, ref)).toBe(0);
+      } finally {
+        tf.unregisterKernel(kernel, "tensorflow");
+        tf.registerKernel(config);
+      }
+      expect(tf.engine().state.numTensors).toBe(before);
     });
   }
 });

@@ -6,15 +6,19 @@
 //                               (Conv2DTranspose forward and every conv input gradient)
 //         Sum                   over leading axes (conv bias gradients) without a full transpose
 //   cpu   Conv2DBackpropFilter  stock takes minutes per batch of the book's models
-// All are built from the backend's own Conv2D plus cheap JS memory shuffles and
-// checked against the stock cpu kernels in test/kernels.test.ts.
+//   tensorflow  ReluGrad, LeakyReluGrad  TensorFlow's one-op activation gradients (native.ts);
+//               tfjs-node's own kernels (convolutions, Sum...) are never replaced
+// The wasm/cpu ones are built from the backend's own Conv2D plus cheap JS memory
+// shuffles; all are checked against the stock cpu kernels in test/kernels.test.ts.
 import { installConvGradKernels } from "./conv-grads";
 import { installSumKernel } from "./sum";
+import { installNativeKernels } from "./native";
 
 export { installConvGradKernels, stockKernel } from "./conv-grads";
 export { installSumKernel, stockSumKernel, sumLeadingAxes } from "./sum";
+export { installNativeKernels } from "./native";
 
 /** Register every extra kernel for `backendName`; returns their names. */
 export function installKernels(backendName: string): string[] {
-  return [...installConvGradKernels(backendName), ...installSumKernel(backendName)];
+  return [...installConvGradKernels(backendName), ...installSumKernel(backendName), ...installNativeKernels(backendName)];
 }
