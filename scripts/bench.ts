@@ -6,19 +6,20 @@
 // installed on first use), plus Debian's PyTorch where /usr/bin/python3 has it.
 // A Markdown table gives every row's ratio to the fastest peer of each column.
 //
-//   npm run bench                         # full: batch 100 train, 1000 inference, median of 5
+//   npm run bench                         # full: batch 100 x 10 steps train, 1000 inference, median of 5
 //   npm run bench -- --tiny               # seconds-long smoke configuration (used by the tests)
 //   npm run bench -- --backends wasm,cpu --repeats 7 --no-peers --json out.json
 //
 // Options (flags, or env BENCH_<NAME> e.g. BENCH_REPEATS=7):
 //   --backends  tensorflow,wasm,cpu   tfjs backends to try (each in its own process)
 //   --models    ae,vae
-//   --batch     training batch size (100)      --steps   training steps per repeat (3)
+//   --batch     training batch size (100)      --steps   training steps per repeat (10)
 //   --infer-batch  images per inference pass (1000)
 //   --repeats   timed repeats, median reported (5)   --warmup  untimed repeats first (1)
 //   --cpu-steps / --cpu-repeats / --cpu-infer-batch   lighter settings for the slow cpu backend (1 / 3 / 100)
 //   --workers   also time lib/train's data-parallel trainer with this many workers on wasm (2; 0 = off)
 //   --threads   threads of the peers (cores; tfjs-node uses one per core)
+//   --rounds    measure every row this many times, interleaved; cells are medians over rounds (1)
 //   --no-peers  skip Keras and PyTorch    --no-keras / --no-torch / --no-debian-torch  skip one
 //   --json FILE  also write all measurements as JSON
 // The machine is shared (2 cores): numbers are medians of noisy runs; compare ratios within one run.
@@ -47,6 +48,7 @@ interface Options {
   torch: boolean;
   debianTorch: boolean;
   threads: number;
+  rounds: number;
   json: string | null;
   tiny: boolean;
 }
@@ -94,7 +96,9 @@ function parseOptions(argv: string[]): Options {
     backends: get(flags, "backends", "tensorflow,wasm,cpu").split(",").map((s) => s.trim()).filter(Boolean),
     models,
     batch: num("batch", 100, 8),
-    steps: num("steps", 3, 1),
+    // 10 steps (1,000 images) per timed epoch: per-epoch costs (Keras builds its data
+    // iterator each epoch) stay small next to the steps.
+    steps: num("steps", 10, 1),
     inferBatch: num("infer-batch", 1000, 16),
     repeats: Math.max(1, num("repeats", 5, 2)),
     warmup: num("warmup", 1, 1),
@@ -106,6 +110,7 @@ function parseOptions(argv: string[]): Options {
     torch: !peersOff && get(flags, "no-torch", "false") !== "true",
     debianTorch: !peersOff && get(flags, "no-debian-torch", "false") !== "true",
     threads: Math.max(1, Math.round(num("threads", os.cpus().length, os.cpus().length))),
+    rounds: Math.max(1, Math.round(num("rounds", 1, 1))),
     json: flags.has("json") ? get(flags, "json", "") : null,
     tiny,
   };
@@ -243,6 +248,22 @@ function pyPeerRun(o: Options, python: string | undefined, script: string, label
   return { ...t, backend, peer: true, label: label.replace("{version}", version) };
 }
 
+/** One row per label: per model, the median over rounds of train and infer (all samples kept). */
+export function mergeRounds(rounds: RunResult[][], models: ModelKind[]): RunResult[] {
+  return rounds[0].map((first) => {
+    const same = rounds.map((rs) => rs.find((r) => r.label === first.label)).filter((r): r is RunResult => !!r && !r.error);
+    if (same.length === 0) return first;
+    const out: RunResult = { ...same[0] };
+    for (const m of models) {
+      const ok = same.map((r) => r[m]).filter((x): x is ModelResult => !!x);
+      if (!ok.length) continue;
+      const med = (k: "train" | "infer") => median(ok.map((x) => x[k]).filter(Number.isFinite));
+      out[m] = { ...ok[0], train: med("train"), infer: med("infer"), trainAll: ok.flatMap((x) => x.trainAll), inferAll: ok.flatMap((x) => x.inferAll) };
+    }
+    return out;
+  });
+}
+
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
 interface Column { head: string; model: ModelKind; kind: "train" | "infer"; ref?: RunResult }
@@ -319,35 +340,46 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0].toFixed(2);
   const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
   log(`${o.tiny ? "TINY " : ""}batch ${o.batch} x ${o.steps} steps, inference ${o.inferBatch}, median of ${o.repeats} after ${o.warmup} warm-up; cpu: ${o.cpuSteps} step(s), median of ${o.cpuRepeats}, inference ${o.cpuInferBatch}; load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  const rows: RunResult[] = [];
-  for (const b of o.backends) {
-    log(`tfjs ${b} ...`);
-    const r = tfjsRun(o, b);
-    rows.push(r);
-    if (r.error) log(`  not available: ${r.error}`);
-    if (b === "wasm" && !r.error && o.workers > 1) {
-      log(`tfjs wasm, lib/train with ${o.workers} workers ...`);
-      const w = tfjsRun(o, "wasm", o.workers);
-      rows.push(w);
-      if (w.error) log(`  failed: ${w.error}`);
-    }
-  }
   // Peers on the same threads, in the same run: ratios are what counts on a shared machine.
   const venv = o.keras || o.torch ? peerPython(log) : { error: "skipped (--no-peers)" };
-  const peers: [boolean, () => RunResult][] = [
-    [o.keras, () => pyPeerRun(o, venv.python, "keras_peer.py", "{version}", venv.error)],
-    [o.torch, () => pyPeerRun(o, venv.python, "torch_peer.py", "PyTorch {version}", venv.error)],
-    [o.debianTorch, () => {
-      const has = spawnSync(DEBIAN_PY, ["-c", "import torch"]).status === 0;
-      return pyPeerRun(o, has ? DEBIAN_PY : undefined, "torch_peer.py", "PyTorch {version} (Debian)", `${DEBIAN_PY} has no torch (apt install python3-torch)`);
-    }],
-  ];
-  for (const [on, measurePeer] of peers) {
-    if (!on) continue;
-    const r = measurePeer();
-    log(`${r.label} ...${r.error ? ` not measured: ${r.error}` : " done"}`);
-    rows.push(r);
+  const measureAll = (): RunResult[] => {
+    const rows: RunResult[] = [];
+    for (const b of o.backends) {
+      log(`tfjs ${b} ...`);
+      const r = tfjsRun(o, b);
+      rows.push(r);
+      if (r.error) log(`  not available: ${r.error}`);
+      if (b === "wasm" && !r.error && o.workers > 1) {
+        log(`tfjs wasm, lib/train with ${o.workers} workers ...`);
+        const w = tfjsRun(o, "wasm", o.workers);
+        rows.push(w);
+        if (w.error) log(`  failed: ${w.error}`);
+      }
+    }
+    const peers: [boolean, () => RunResult][] = [
+      [o.keras, () => pyPeerRun(o, venv.python, "keras_peer.py", "{version}", venv.error)],
+      [o.torch, () => pyPeerRun(o, venv.python, "torch_peer.py", "PyTorch {version}", venv.error)],
+      [o.debianTorch, () => {
+        const has = spawnSync(DEBIAN_PY, ["-c", "import torch"]).status === 0;
+        return pyPeerRun(o, has ? DEBIAN_PY : undefined, "torch_peer.py", "PyTorch {version} (Debian)", `${DEBIAN_PY} has no torch (apt install python3-torch)`);
+      }],
+    ];
+    for (const [on, measurePeer] of peers) {
+      if (!on) continue;
+      const r = measurePeer();
+      log(`${r.label} ...${r.error ? ` not measured: ${r.error}` : " done"}`);
+      rows.push(r);
+    }
+    return rows;
+  };
+  // --rounds N: every row measured N times, interleaved, so a burst of load on the
+  // shared machine hits all rows alike; each cell is the median over rounds.
+  const rounds: RunResult[][] = [];
+  for (let k = 0; k < o.rounds; k++) {
+    if (o.rounds > 1) log(`round ${k + 1}/${o.rounds}`);
+    rounds.push(measureAll());
   }
+  const rows = mergeRounds(rounds, o.models);
 
   const problems = paramProblems(rows, o.models);
   const names = o.models.map((m) => `${m.toUpperCase()} encoder ${BOOK_PARAMS[m].encoder.toLocaleString("en")} / decoder ${BOOK_PARAMS[m].decoder.toLocaleString("en")}`).join("; ");
@@ -365,7 +397,12 @@ async function main(): Promise<void> {
     const reference = /(^|, )blas\/libblas/.test(blas);
     console.log(`- ${r.label} BLAS: ${blas}${reference ? " - the slow reference BLAS: Debian's torch runs ConvTranspose2d and conv backward through it; apt install libopenblas0-pthread" : ""}.`);
   }
-  console.log(`- Inference: encoder then decoder (VAE: z_mean) on ${o.inferBatch} images per pass (cpu ${o.cpuInferBatch}).`);
+  console.log(`- Inference: encoder then decoder (VAE: z_mean) on ${o.inferBatch} images per pass (cpu ${o.cpuInferBatch}); tfjs and Keras with predict() (the book's call).`);
+  const keras = rows.find((r) => r.backend === "keras" && !r.error) as (RunResult & Record<ModelKind, { inferOnBatch?: number }>) | undefined;
+  if (keras) {
+    const parts = o.models.map((m) => `${m.toUpperCase()} ${fmt(keras[m]?.inferOnBatch)}`);
+    console.log(`- Keras without predict()'s per-call set-up (predict_on_batch), img/s: ${parts.join(", ")}.`);
+  }
   console.log(`- ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other jobs: timings are noisy (load average ${loadAtStart} at the start, ${os.loadavg()[0].toFixed(2)} at the end). Total bench time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   if (o.json) {
     const tmp = `${o.json}.tmp-${process.pid}`;
