@@ -145,6 +145,7 @@ async function measure(backend: string, s: { models: ModelKind[]; batch: number;
   const { buildAutoencoder } = require("../lib/models/autoencoder") as typeof import("../lib/models/autoencoder");
   const { buildVae } = require("../lib/models/vae") as typeof import("../lib/models/vae");
   const { train } = require("../lib/train/train") as typeof import("../lib/train/train");
+  const { predictParallel } = require("../lib/engine/predict/index") as typeof import("../lib/engine/predict/index");
   const out: RunResult = { backend, label, threads: info.threads * Math.max(1, s.workers), extraKernels: info.extraKernels };
 
   for (const kind of s.models) {
@@ -169,20 +170,28 @@ async function measure(backend: string, s: { models: ModelKind[]; batch: number;
     if (h.status !== "completed") throw new Error(`bench ${kind} on ${backend}: training ${h.status}: ${h.message}`);
     const trainAll = epochMs.slice(warmup).map((ms) => (s.batch * s.steps) / (ms / 1000));
     const xi = tf.randomUniform([s.inferBatch, 32, 32, 1], 0, 1, "float32", 2);
-    const inferOnce = () => {
+    type T = import("@tensorflow/tfjs").Tensor;
+    const inferOnce = async () => {
       const t0 = performance.now();
-      tf.tidy(() => {
-        const e = task.encoder.predict(xi, { batchSize: s.inferBatch });
-        const z = Array.isArray(e) ? e[0] : e; // VAE: decode z_mean
-        (task.decoder.predict(z, { batchSize: s.inferBatch }) as import("@tensorflow/tfjs").Tensor).dataSync();
-      });
+      if (s.workers > 1) {
+        // The workers row: inference split over the same number of worker threads.
+        const e = await predictParallel(task.encoder, xi, { batchSize: s.inferBatch, workers: s.workers, minRows: 0 });
+        const z = Array.isArray(e) ? e[0] : e;
+        const d = await predictParallel(task.decoder, z, { batchSize: s.inferBatch, workers: s.workers, minRows: 0 }) as T;
+        d.dataSync();
+        tf.dispose([d, ...(Array.isArray(e) ? e : [e])]);
+      } else {
+        tf.tidy(() => {
+          const e = task.encoder.predict(xi, { batchSize: s.inferBatch });
+          const z = Array.isArray(e) ? e[0] : e; // VAE: decode z_mean
+          (task.decoder.predict(z, { batchSize: s.inferBatch }) as T).dataSync();
+        });
+      }
       return s.inferBatch / ((performance.now() - t0) / 1000);
     };
     const inferAll: number[] = [];
-    if (s.workers <= 1) {
-      for (let i = 0; i < s.warmup; i++) inferOnce();
-      for (let i = 0; i < s.repeats; i++) inferAll.push(inferOnce());
-    }
+    for (let i = 0; i < s.warmup; i++) await inferOnce();
+    for (let i = 0; i < s.repeats; i++) inferAll.push(await inferOnce());
     out[kind] = {
       params, trainAll, inferAll, train: median(trainAll), infer: inferAll.length ? median(inferAll) : NaN,
       settings: { batch: s.batch, steps: s.steps, inferBatch: s.inferBatch, repeats: s.repeats },

@@ -83,8 +83,8 @@ describe("npm run bench -- --tiny", () => {
     };
     expectMeasured("tfjs wasm |");
     expectMeasured("tfjs cpu |");
-    // The data-parallel trainer row trains (inference is not timed there).
-    expectMeasured("tfjs wasm x2 workers |", [0, 2]);
+    // The data-parallel row: lib/train's workers, and inference split over as many workers.
+    expectMeasured("tfjs wasm x2 workers |");
     // tfjs-node: measured where it loads (npm run setup:native), else listed as not measured.
     if (nativeStatus().ok) expectMeasured("tfjs tensorflow |");
     else expect(row("tfjs tensorflow |")).toBe("| tfjs tensorflow | – | – | – | – | – |");
