@@ -260,6 +260,27 @@ describe("checksums", () => {
     a.dispose(); other.dispose();
   });
 
+  it("a corrupt shipped pretrained file says how to restore it (git checkout, or the training script)", async () => {
+    const fake = path.join(tmp, "project");
+    fs.cpSync(path.join(root, "pretrained", "autoencoder"), path.join(fake, "pretrained", "autoencoder"), { recursive: true });
+    fs.mkdirSync(path.join(fake, "scripts"), { recursive: true });
+    fs.writeFileSync(path.join(fake, "scripts", "train-pretrained-autoencoder.ts"), "");
+    const prev = process.env.GDL_PROJECT_ROOT;
+    process.env.GDL_PROJECT_ROOT = fake;
+    const ae = buildAutoencoder();
+    try {
+      await loadWeights(ae, "pretrained/autoencoder"); // the shipped weights load with their checksums
+      const bin = path.join(fake, "pretrained", "autoencoder", "encoder", "weights.bin");
+      const bytes = fs.readFileSync(bin);
+      bytes[1000] ^= 0x40;
+      fs.writeFileSync(bin, bytes);
+      await expect(loadWeights(ae, "pretrained/autoencoder")).rejects.toThrow(/encoder\/weights\.bin is corrupt: its SHA-256 is .*\. These are shipped pretrained weights: restore them with `git checkout -- pretrained\/autoencoder` \(or retrain them: npx tsx scripts\/train-pretrained-autoencoder\.ts\)\./);
+    } finally {
+      if (prev === undefined) delete process.env.GDL_PROJECT_ROOT; else process.env.GDL_PROJECT_ROOT = prev;
+      ae.dispose();
+    }
+  });
+
   it("every shipped pretrained weights file has a checksum that matches", () => {
     const found: string[] = [];
     const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
