@@ -1,6 +1,7 @@
 // The one place that talks to tslab's display API. Outside a kernel (vitest,
 // plain node) displays go to an in-memory sink so lib code stays testable.
 import * as path from "path";
+import * as util from "util";
 
 export type MimeBundle = Record<string, string>;
 
@@ -79,4 +80,49 @@ export const show = {
   markdown: (s: string) => newOutput().markdown(s),
   text: (s: string) => newOutput().text(s),
   bundle: (b: MimeBundle) => newOutput().show(b),
+  /** A table: Markdown, with an aligned plain-text fallback. Format numbers first (toFixed). */
+  table: (header: readonly string[], rows: readonly (readonly TableCell[])[]) => newOutput().show(tableBundle(header, rows)),
 };
+
+// ---- tables -----------------------------------------------------------------
+
+export type TableCell = string | number;
+
+const cellText = (c: TableCell) => (typeof c === "number" ? String(c) : c);
+
+/** A Markdown table (pipes in cells escaped). Numbers print as given: format them first (toFixed). */
+export function markdownTable(header: readonly string[], rows: readonly (readonly TableCell[])[]): string {
+  if (header.length === 0) throw new Error("markdownTable: the header needs at least one column");
+  rows.forEach((r, i) => {
+    if (r.length !== header.length) throw new Error(`markdownTable: row ${i} has ${r.length} cells, the header ${header.length}`);
+  });
+  const esc = (c: TableCell) => cellText(c).replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const line = (cells: readonly TableCell[]) => `| ${cells.map(esc).join(" | ")} |`;
+  return [line(header), `|${header.map(() => "---").join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+/** The same table as aligned plain text (the text/plain form of a table output). */
+export function textTable(header: readonly string[], rows: readonly (readonly TableCell[])[]): string {
+  const all = [header, ...rows].map((r) => r.map(cellText));
+  const widths = header.map((_, j) => Math.max(...all.map((r) => r[j].length)));
+  const fmt = (r: string[]) => r.map((c, j) => c.padEnd(widths[j])).join("  ").trimEnd();
+  return [fmt(all[0]), widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(fmt)].join("\n");
+}
+
+function tableBundle(header: readonly string[], rows: readonly (readonly TableCell[])[]): MimeBundle {
+  return { "text/markdown": markdownTable(header, rows), "text/plain": textTable(header, rows) };
+}
+
+// ---- what a returned value looks like as a cell's Out[n] ----------------------
+
+/**
+ * Give a value a one-line text form: a cell whose last expression is a
+ * display helper's result then shows that line as Out[n], never the object's
+ * internals (the kernel prints results with util.inspect).
+ */
+export function withTextForm<T extends object>(value: T, text: string): T {
+  if (text.includes("\n")) throw new Error(`withTextForm: the text form must be one line, got ${JSON.stringify(text)}`);
+  Object.defineProperty(value, util.inspect.custom, { value: () => text, enumerable: false });
+  Object.defineProperty(value, "toString", { value: () => text, enumerable: false });
+  return value;
+}

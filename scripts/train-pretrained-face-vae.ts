@@ -9,6 +9,8 @@
 // of the synthetic set (seed 1), one pass each, with one Adam optimizer across
 // chunks; validation is 1000 faces of another seed. Weights are saved
 // (atomically) after every chunk, so stopping early still leaves a model.
+// Each weights folder (<out>/vae, <out>/attribute-classifier) gets its
+// training.json in the schema of lib/train/pretrained.ts.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,18 +21,15 @@ import { buildWorkbookFaceVae, FACE_VAE_DEFAULTS, WORKBOOK_FACE_VAE } from "../l
 import { evaluate, train } from "../lib/train/train";
 import { loadWeights, saveWeights } from "../lib/train/weights";
 import { trainAttributeClassifier, classifierAccuracy, CLASSIFIER_ATTRIBUTES } from "../lib/eval/attributes";
+import { readPretrainedInfo, writePretrainedInfo } from "../lib/train/pretrained";
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
 }
 
-function writeJsonAtomic(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-  fs.renameSync(tmp, file);
-}
+const command = () => `npx tsx scripts/train-pretrained-face-vae.ts ${process.argv.slice(2).join(" ")}`.trim();
+const machine = () => `${os.cpus().length} x ${os.cpus()[0]?.model ?? "CPU"}, shared with other jobs`;
 
 async function trainVae(out: string, info: { name: string; threads?: number }): Promise<void> {
   const chunks = Number(arg("chunks", "20"));
@@ -44,8 +43,12 @@ async function trainVae(out: string, info: { name: string; threads?: number }): 
   const vae = buildWorkbookFaceVae();
   // --resume: continue from the saved weights and log (fresh Adam state), with the next unseen chunks.
   const resume = process.argv.includes("--resume");
-  const prev = resume ? JSON.parse(fs.readFileSync(path.join(out, "training.json"), "utf8")) : null;
-  if (resume) await loadWeights(vae, path.join(out, "vae"));
+  const vaeDir = path.join(out, "vae");
+  const prevInfo = resume ? readPretrainedInfo(vaeDir) : null;
+  if (resume && !prevInfo) throw new Error(`--resume: ${vaeDir} has no training.json`);
+  const prevDetails = (prevInfo?.details ?? {}) as { sessions?: unknown[]; trainSeconds?: number };
+  const prev = prevInfo ? { chunks: prevInfo.log, wallMinutes: prevInfo.trained.seconds / 60, trainSeconds: prevDetails.trainSeconds ?? 0, sessions: prevDetails.sessions } : null;
+  if (resume) await loadWeights(vae, vaeDir);
   const params = vae.encoder.countParams() + vae.decoder.countParams();
   const val = loadSyntheticFaces({ count: 1000, seed: 2, cache: "none" });
   console.log(`face VAE: ${params} parameters, filters ${JSON.stringify(vae.options.filters)}, latent ${vae.options.latentDim}; ` +
@@ -56,7 +59,8 @@ async function trainVae(out: string, info: { name: string; threads?: number }): 
   const t0 = Date.now() - (prev ? prev.wallMinutes * 60000 : 0);
   const tStart = Date.now();
   let trainSeconds = prev ? prev.trainSeconds : 0;
-  const sessions: unknown[] = prev?.sessions ?? (prev ? [{ chunks: k0, learningRate: prev.recipe.learningRate, batchSize: prev.recipe.batchSize, loadAverageAtEnd: prev.loadAverageAtEnd }] : []);
+  const sessions: unknown[] = prev?.sessions ?? [];
+  const commands = [...(prevInfo?.commands ?? []), command()];
   for (let k = k0; k < k0 + chunks; k++) {
     const data = loadSyntheticFaces({ count: chunk, seed, start: k * chunk, cache: "none" });
     const h = await train(vae, data.images, { epochs: 1, batchSize, optimizer, seed: 100 + k, workers, progress: false });
@@ -70,20 +74,29 @@ async function trainVae(out: string, info: { name: string; threads?: number }): 
     log.push(entry);
     console.log(`chunk ${k + 1}/${k0 + chunks}: loss ${entry.loss.toFixed(2)} (mse ${entry.reconstruction.toFixed(5)}, kl ${entry.kl.toFixed(2)}), ` +
       `val ${v.loss.toFixed(2)} (mse ${v.reconstruction.toFixed(5)}, kl ${v.kl.toFixed(2)}), ${h.imagesPerSecond.toFixed(1)} img/s, ${entry.wallMinutes.toFixed(1)} min`);
-    await saveWeights(vae, path.join(out, "vae"));
-    writeJsonAtomic(path.join(out, "training.json"), {
-      description: "Workbook face VAE (book ch. 3 face VAE with fewer filters) on 32x32 synthetic faces",
-      model: { builder: "buildWorkbookFaceVae", options: { ...FACE_VAE_DEFAULTS, ...WORKBOOK_FACE_VAE }, parameters: params },
+    await saveWeights(vae, vaeDir);
+    writePretrainedInfo(vaeDir, {
+      schema: 1, title: "Workbook face VAE (book ch. 3 face VAE with fewer filters) on 32x32 synthetic faces", model: "buildWorkbookFaceVae()", commands,
       recipe: {
         optimizer: "adam", learningRate, batchSize, loss: "2000 x MSE (mean over pixels) + KL",
         data: `synthetic faces seed ${seed}, fresh chunk of ${chunk} faces per pass (faces 0..${(k + 1) * chunk - 1})`,
         validation: "1000 synthetic faces, seed 2",
       },
-      backend: info.name, threads: info.threads, workers: workersArg, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
-      loadAverageAtEnd: os.loadavg()[0],
-      trainSeconds, wallMinutes: (Date.now() - t0) / 60000,
-      sessions: [...sessions, { chunks: k + 1 - k0, learningRate, batchSize, resumed: resume, loadAverageAtEnd: os.loadavg()[0] }],
-      chunks: log,
+      trained: {
+        images: entry.imagesSeen, seconds: (Date.now() - t0) / 1000, backend: info.name, threads: info.threads ?? 1, workers: workersArg,
+        machine: machine(), date: new Date().toISOString(),
+      },
+      results: {
+        valLoss: { label: "validation loss per face (1000 faces)", value: entry.val_loss, digits: 1, headline: true },
+        valMse: { label: "validation MSE per pixel", value: entry.val_reconstruction, digits: 4, headline: true },
+        valKl: { label: "validation KL, nats", value: entry.val_kl, digits: 1, headline: true },
+        trainLoss: { label: "training loss per face (last chunk)", value: entry.loss, digits: 1 },
+      },
+      log,
+      details: {
+        modelOptions: { ...FACE_VAE_DEFAULTS, ...WORKBOOK_FACE_VAE }, parameters: params, trainSeconds, loadAverageAtEnd: os.loadavg()[0],
+        sessions: [...sessions, { chunks: k + 1 - k0, learningRate, batchSize, resumed: resume, loadAverageAtEnd: os.loadavg()[0] }],
+      },
     });
     if ((Date.now() - tStart) / 60000 > minutes) { console.log(`time budget of ${minutes} min reached`); break; }
   }
@@ -104,10 +117,21 @@ async function trainClassifier(out: string): Promise<void> {
   test.images.dispose();
   console.log("held-out accuracy (clean):", acc);
   console.log("held-out accuracy (blurred):", accBlur);
-  await saveWeights(model, path.join(out, "attribute-classifier"));
-  writeJsonAtomic(path.join(out, "attribute-classifier.json"), {
-    attributes: CLASSIFIER_ATTRIBUTES, trainImages: count, epochs, seconds, finalLoss: history.metrics.loss.at(-1),
-    heldOutAccuracy: acc, heldOutAccuracyBlurred: accBlur,
+  const dir = path.join(out, "attribute-classifier");
+  await saveWeights(model, dir);
+  writePretrainedInfo(dir, {
+    schema: 1, title: "Attribute classifier for synthetic faces (judges generated faces in notebook 06)",
+    model: "buildAttributeClassifier() (lib/eval/attributes.ts); load with loadAttributeClassifier()", commands: [command()],
+    recipe: {
+      optimizer: "adam", learningRate: 0.002, batchSize: 64, loss: "binary cross-entropy per attribute",
+      data: `${count} synthetic faces of seed 11, each also box-blurred once and twice`, validation: "1000 synthetic faces, seed 12", seed: 11,
+    },
+    trained: { epochs, images: count * 3 * epochs, seconds, backend: tf.getBackend(), threads: 1, workers: 1, machine: machine(), date: new Date().toISOString() },
+    results: Object.fromEntries(CLASSIFIER_ATTRIBUTES.map((a) => [a, {
+      label: `held-out accuracy: ${a} (clean / blurred ${accBlur[a].toFixed(3)})`, value: acc[a], digits: 3,
+    }])),
+    log: history.metrics.loss.map((loss, i) => ({ epoch: i + 1, loss })),
+    details: { attributes: CLASSIFIER_ATTRIBUTES, heldOutAccuracyBlurred: accBlur },
   });
   model.dispose();
 }

@@ -6,9 +6,11 @@
 //
 //   npx tsx scripts/train-pretrained-vae.ts [--epochs 5] [--workers auto|1|2] [--out pretrained/vae]
 //        [--limit N] [--chunk 6000] [--iwae-images 1000] [--k 100] [--seed 42] [--eval-only]
+//   npx tsx scripts/train-pretrained-vae.ts --readme-only   (rewrite <out>/README.md from training.json)
 //
 // Writes <out>/encoder/, <out>/decoder/ (tfjs layers format, via saveWeights),
-// <out>/metrics.json (per-epoch losses, test numbers, img/s, backend) and <out>/README.md.
+// <out>/training.json (lib/train/pretrained.ts schema: per-epoch losses, test
+// numbers, img/s, backend, command) and <out>/README.md.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,6 +21,7 @@ import { buildVae, VAE_TRAINING } from "../lib/models/vae";
 import { mulberry32, permutation, train } from "../lib/train/train";
 import { loadWeights, saveWeights } from "../lib/train/weights";
 import { iwaeNll, negativeElbo } from "../lib/eval/elbo";
+import { PretrainedInfo, readPretrainedInfo, writePretrainedInfo } from "../lib/train/pretrained";
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,7 +33,45 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
+type Run = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The run record (recipe, epochs log, training and test blocks) in the pretrained metadata schema. */
+function metadata(m: Run, commands: string[]): PretrainedInfo {
+  const tr = m.training ?? {}, t = m.test;
+  const epochsDone = Number(tr.epochsDone ?? m.current?.epoch ?? 0);
+  const results: PretrainedInfo["results"] = t ? {
+    negativeElbo: { label: `test negative ELBO, nats/image (${t.images} images)`, value: t.negativeElboNats, digits: 1, headline: true },
+    reconstruction: { label: "test reconstruction, nats/image", value: t.reconstructionNats, digits: 1 },
+    kl: { label: "test KL, nats/image", value: t.klNats, digits: 2, headline: true },
+    iwae: { label: `test IWAE bound (k = ${t.iwae.k}, ${t.iwae.images} images), nats/image`, value: t.iwae.nllNats, digits: 1, headline: true },
+    bookReconstruction: { label: "book units: 500 x mean BCE (test)", value: t.book.reconstruction, digits: 1, book: 130 },
+    bookKl: { label: "book units: KL (test)", value: t.book.kl, digits: 2, book: 5.3 },
+  } : {
+    // Mid-training saves (before the test evaluation): the running training loss.
+    trainLoss: { label: "training loss, book units (running mean)", value: m.current?.loss ?? NaN, digits: 2, headline: true },
+  };
+  return {
+    schema: 1, title: "Book chapter-3 VAE (2-D latent) on Fashion-MNIST padded to 32x32", model: "buildVae()", commands,
+    recipe: m.recipe,
+    trained: {
+      epochs: epochsDone, images: Math.round(m.recipe.trainImages * epochsDone), seconds: tr.wallSeconds ?? 0,
+      backend: m.backend, threads: m.threads ?? 1, workers: tr.workers ?? 1, machine: m.machine, date: m.date ?? new Date().toISOString(),
+    },
+    results,
+    log: m.epochs ?? [],
+    details: { training: tr, ...(t ? { test: t } : {}), ...(m.current && !t ? { current: m.current } : {}) },
+  };
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--readme-only")) {
+    const out = path.resolve(arg("out", "pretrained/vae"));
+    const info = readPretrainedInfo(out);
+    if (!info) throw new Error(`${out} has no training.json to write the README from`);
+    writeAtomic(path.join(out, "README.md"), readme(info));
+    console.log(`wrote ${path.join(out, "README.md")}`);
+    return;
+  }
   const epochs = Number(arg("epochs", "5"));
   const workersArg = arg("workers", "auto");
   const workers = workersArg === "auto" ? "auto" : Number(workersArg);
@@ -45,16 +86,17 @@ async function main(): Promise<void> {
   const trainSet = await loadFashionMnist({ split: "train", limit });
   const testSet = await loadFashionMnist({ split: "test" });
   const vae = buildVae();
-  const metricsPath = path.join(out, "metrics.json");
-  const prev = fs.existsSync(metricsPath) ? JSON.parse(fs.readFileSync(metricsPath, "utf8")) : {};
-  const meta: Record<string, unknown> = {
-    description: "Book chapter-3 VAE (2-D latent) on Fashion-MNIST padded to 32x32",
+  const prevInfo = readPretrainedInfo(out);
+  const prev: Run = prevInfo ? { recipe: prevInfo.recipe, training: prevInfo.details?.training, epochs: prevInfo.log, current: prevInfo.details?.current } : {};
+  const command = `npx tsx scripts/train-pretrained-vae.ts ${process.argv.slice(2).join(" ")}`.trim();
+  const commands = evalOnly && prevInfo ? [...prevInfo.commands, command] : [command];
+  const meta: Run = {
     recipe: {
       optimizer: "adam", learningRate: VAE_TRAINING.learningRate, batchSize: VAE_TRAINING.batchSize,
       loss: "500 x binary cross-entropy (mean over pixels) + KL (summed over latent dims), batch mean",
       epochs, trainImages: trainSet.images.shape[0], seed, chunk,
     },
-    backend: info.name, threads: info.threads, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
+    backend: info.name, threads: info.threads, machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? "CPU"}, shared with other jobs`,
   };
   console.log(`encoder ${vae.encoder.countParams()} params, decoder ${vae.decoder.countParams()} params; ${trainSet.images.shape[0]} training images`);
   if (evalOnly) {
@@ -91,7 +133,7 @@ async function main(): Promise<void> {
         if (seen >= n) log.push(entry);
         await saveWeights(vae, out);
         const training = { seconds, imagesPerSecond: images / seconds, workers: h.workers, epochsDone: epoch - 1 + seen / n, wallSeconds: (Date.now() - t0) / 1000 };
-        writeAtomic(metricsPath, JSON.stringify({ ...meta, epochs: log, current: entry, training, date: new Date().toISOString() }, null, 2));
+        writePretrainedInfo(out, metadata({ ...meta, epochs: log, current: entry, training, date: new Date().toISOString() }, commands));
         console.log(`epoch ${entry.epoch.toFixed(2)}: loss ${logs.loss.toFixed(2)} (500 x BCE ${(500 * logs.reconstruction).toFixed(2)}, KL ${logs.kl.toFixed(2)}), ` +
           `${(images / seconds).toFixed(1)} img/s, ${h.workers} worker(s) -> saved`);
       }
@@ -118,18 +160,21 @@ async function main(): Promise<void> {
     iwae: { k, images: iwae.images, nllNats: iwae.nll, negativeElboSameSubsetNats: elboSub.negativeElbo, seconds: iwaeSeconds },
   };
   meta.date = new Date().toISOString();
-  writeAtomic(metricsPath, JSON.stringify(meta, null, 2));
-  writeAtomic(path.join(out, "README.md"), readme(meta));
+  const final = metadata(meta, commands);
+  writePretrainedInfo(out, final);
+  writeAtomic(path.join(out, "README.md"), readme(final));
   console.log(JSON.stringify(meta.test, null, 2));
   tf.dispose([trainSet.images, testSet.images]);
   vae.dispose();
 }
 
 /** pretrained/vae/README.md, written from the measured numbers (never typed by hand). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function readme(m: any): string {
+function readme(info: PretrainedInfo): string {
   const f = (v: number, d = 2) => (typeof v === "number" ? v.toFixed(d) : "n/a");
-  const t = m.test, tr = m.training ?? {}, last = m.current ?? m.epochs?.[m.epochs.length - 1] ?? {};
+  const [cpus, cpuModel] = info.trained.machine.replace(/, shared with other jobs$/, "").split(" x ");
+  const m: Run = { recipe: info.recipe, backend: info.trained.backend, threads: info.trained.threads, cpus, cpuModel };
+  const d: Run = info.details ?? {};
+  const t = d.test, tr = d.training ?? {}, last = d.current ?? info.log[info.log.length - 1] ?? {};
   const done = Number(tr.epochsDone ?? last.epoch ?? 0);
   const planned = m.recipe?.epochs ?? 5;
   return `# Pretrained VAE (book chapter 3, Fashion-MNIST)
@@ -140,7 +185,7 @@ heads \`z_mean\` and \`z_log_var\` (2-D latent), reparameterised sampling, and t
 conv-transpose decoder with a sigmoid output. Images are padded to 32x32.
 
 Files: \`encoder/\` and \`decoder/\` (tfjs layers format: model.json + weights.bin, saved by
-\`saveWeights\`), \`metrics.json\` (training log per chunk/epoch and the test numbers below).
+\`saveWeights\`), \`training.json\` (training log per chunk/epoch and the test numbers below).
 
 \`\`\`ts
 const vae = buildVae();

@@ -82,7 +82,6 @@ describe("nearestImages", () => {
 
 describe("shipped pretrained autoencoder (pretrained/autoencoder)", () => {
   it("loads offline from the repo and reconstructs test images as well as training.json claims", async () => {
-    const fs = await import("fs");
     const path = await import("path");
     const { buildAutoencoder } = await import("../lib/models/autoencoder");
     const { loadWeights } = await import("../lib/train/weights");
@@ -91,7 +90,8 @@ describe("shipped pretrained autoencoder (pretrained/autoencoder)", () => {
     // the workbook's backend (wasm + conv kernels): the cpu backend's convolutions are far too slow here
     await tf.setBackend((await initBackend({ quiet: true })).name);
     const dir = path.resolve(__dirname, "..", "pretrained", "autoencoder");
-    const info = JSON.parse(fs.readFileSync(path.join(dir, "training.json"), "utf8"));
+    const { readPretrainedInfo } = await import("../lib/train/pretrained");
+    const info = readPretrainedInfo(dir)!;
     expect(info.recipe.trainImages).toBe(60000);
     expect(info.recipe.batchSize).toBe(100);
     const ae = buildAutoencoder();
@@ -99,7 +99,7 @@ describe("shipped pretrained autoencoder (pretrained/autoencoder)", () => {
     const test = await loadFashionMnist({ split: "test", limit: 500 });
     const rep = reconstructionError((x) => ae.reconstruct(x), test.images, { batchSize: 250 });
     // 500 of the 10k validation images: within 0.012 of the recorded full-set value, and book-level.
-    expect(Math.abs(rep.mean - info.valBcePerPixel)).toBeLessThan(0.012);
+    expect(Math.abs(rep.mean - info.results.valBcePerPixel.value)).toBeLessThan(0.012);
     expect(rep.mean).toBeLessThan(0.265);
     // the encoder really uses both latent dimensions (no collapse to a line or a point)
     const z = ae.encode(test.images);

@@ -1,3 +1,4 @@
+import * as util from "util";
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { decode as decodePng } from "fast-png";
@@ -189,6 +190,12 @@ describe("latentExplorerHtml", () => {
     const out = displayed[displayed.length - 1].data;
     expect(Buffer.byteLength(out["text/html"])).toBe(info.htmlBytes);
     expect(out["text/plain"]).toMatch(/needs JavaScript/);
+    // As a cell's last expression it shows one line (the kernel prints results with util.inspect), not the object.
+    const asOut = util.inspect(info);
+    expect(asOut).toMatch(/^latent explorer: \d+\.\d\d MB in this output \(Plotly .*, 3×3 decoded grid .* MB, 10 point images .* MB\)$/);
+    expect(asOut).not.toContain("\n");
+    expect(info.gridSize).toBe(3);
+    expect(Object.keys(info)).not.toContain("toString");
   });
 
   it("leaks no tensors (with lift, pointImages, and when decode throws)", () => {

@@ -4,7 +4,7 @@
 // `evaluate.*` does the same and returns the CheckResult (used by tests).
 // The hidden cases are generated from fixed seeds; the library implementations
 // in lib/probability are the reference answers.
-import { CheckCase, CheckResult, expectArrayClose, expectClose, expectTrue, Mismatch, runCheck } from "./check";
+import { CheckCase, exercise, expectArrayClose, expectClose, expectTrue, Mismatch } from "./check";
 import { Box, boxLogLikelihood, fitBox, sampleWorld } from "../probability/box";
 import { fitCategorical } from "../probability/categorical";
 import { ClassConditionalGaussians, classPosterior, shoeMeasurements, fitClassConditionalGaussians } from "../probability/classes";
@@ -12,20 +12,6 @@ import { fitGaussian1D } from "../probability/gaussian";
 import { sigmoid } from "../probability/logistic";
 import { sampleSpaceLog10 } from "../probability/pixels";
 import { Rng } from "../probability/rng";
-
-function exercise<F>(name: string, hint: string, cases: (fn: F) => CheckCase[]) {
-  return {
-    evaluate: (fn: F): CheckResult => {
-      if (typeof fn !== "function") {
-        return runCheck(name, [{ name: "argument", run: () => { throw new Mismatch(`pass your function itself, e.g. check.${name}(${name}); got ${typeof fn}`); } }], hint);
-      }
-      return runCheck(name, cases(fn), hint);
-    },
-    check: (fn: F): void => {
-      exercise<F>(name, hint, cases).evaluate(fn);
-    },
-  };
-}
 
 const round = (v: number, k = 3) => Math.round(v * 10 ** k) / 10 ** k;
 

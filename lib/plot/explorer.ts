@@ -19,7 +19,7 @@
 // pcaPlane(z) (recommended: the plane of largest spread) or slicePlane(),
 // both in lib/latent/plane.ts.
 import * as tf from "@tensorflow/tfjs";
-import { show } from "../display";
+import { show, withTextForm } from "../display";
 import { plotlyBundleOnce, WHEN_PLOTLY_JS } from "./plotly";
 import { GRID_LOOKUP_JS, gridCenters, LatentGrid, packSprite, pixelsOfTensor, PixelBatch, Sprite } from "./sprite";
 
@@ -259,11 +259,13 @@ export function latentExplorerHtml(o: ExplorerOptions): { html: string; info: Ex
   };
 }
 
-/** Display the explorer (one HTML output); returns its size info. */
+/** Display the explorer (one HTML output); returns its size info, whose text form (a cell's Out[n]) is one line. */
 export function latentExplorer(o: ExplorerOptions): ExplorerInfo {
   const { html, info } = latentExplorerHtml(o);
   show.html(html);
-  return info;
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  return withTextForm(info, `latent explorer: ${mb(info.htmlBytes)} in this output (Plotly ${info.bundleBytes ? mb(info.bundleBytes) : "already in the notebook"}, ` +
+    `${info.gridSize}×${info.gridSize} decoded grid ${mb(info.gridSpriteBytes)}, ${info.points} point images ${mb(info.pointSpriteBytes)})`);
 }
 
 /**
