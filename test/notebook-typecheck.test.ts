@@ -28,3 +28,23 @@ it("every notebook's code cells pass the project's strict type check, as one mod
   const real = problems.filter((p) => !ours.includes(p));
   expect(real.join("\n"), "notebook code that only passes tslab's non-strict compiler").toBe("");
 }, 120_000);
+
+// tslab compiles the same cells, and the lib/ files they import, with its own TypeScript (5.0,
+// non-strict): code that is fine under strict can still fail there, e.g. `!r.ok && r.why` on
+// { ok: true } | { ok: false; why } does not narrow without strictNullChecks.
+it("every notebook, and every lib/ file it imports, compiles with tslab's own TypeScript and options", () => {
+  const narrowing: NotebookSource = {
+    file: path.join(root, "notebooks", "zz-synthetic-tslab.ipynb"),
+    cells: [{ cell_type: "code", source: [
+      "type R = { ok: true; data: number } | { ok: false; why: string };\n",
+      "const r = [{ ok: false, why: \"x\" } as R][0];\n",
+      "if (!r.ok && r.why === \"x\") console.log(r.why);\n",
+      "if (r.ok === false && r.why === \"x\") console.log(r.why);",
+    ] }],
+  };
+  const problems = typecheckNotebooks([...projectNotebooks().map(readNotebook), narrowing], "tslab");
+  const ours = problems.filter((p) => p.startsWith("zz-synthetic-tslab.ipynb"));
+  expect(ours.length).toBeGreaterThan(0);
+  expect(ours.every((p) => p.startsWith("zz-synthetic-tslab.ipynb, cell 1 (code cell 1), line 3: Property 'why' does not exist"))).toBe(true);
+  expect(problems.filter((p) => !ours.includes(p)).join("\n"), "code tslab's compiler refuses").toBe("");
+}, 120_000);

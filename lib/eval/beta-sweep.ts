@@ -98,7 +98,7 @@ export function describeBetaSweep(rows: readonly BetaSweepRow[]): string {
   if (hi.kl < COLLAPSED_KL) {
     return `**In this run the ends of the sweep do not differ yet.** The KL is ${kl(lo)} at ${at(lo)} and ${kl(hi)} at ${at(hi)}: ` +
       `every model is still in posterior collapse — its codes carry no information about the image, σ stays near 1 ` +
-      `(${lo.sigma.toFixed(2)} and ${hi.sigma.toFixed(2)}) and every reconstruction is the same average garment. ` +
+      `(${lo.sigma.toFixed(2)} and ${hi.sigma.toFixed(2)}) and every image is reconstructed as the same picture. ` +
       "The models have not trained long enough for β to matter; train on more images (or longer) to see the ends separate.";
   }
   if (hi.kl <= lo.kl) {

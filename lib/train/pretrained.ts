@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
 import { markdownTable, show, withTextForm } from "../display";
-import { isTask, Task } from "./task";
+import { isTask, Task } from "../models/task";
 import type { TrainHistory } from "./train";
 import { hasWeights, loadWeights, weightsDir } from "./weights";
 
@@ -166,8 +166,11 @@ export async function reinitialise(model: Trainable): Promise<void> {
 }
 
 export interface LoadOrTrainOptions {
-  /** The notebook's TRAIN_FROM_SCRATCH switch: true ignores the shipped weights and trains here. */
-  fromScratch: boolean;
+  /**
+   * The notebook's TRAIN_FROM_SCRATCH switch: true ignores the shipped weights and trains here.
+   * A string does the same and says why (e.g. "there are no pretrained CelebA weights").
+   */
+  fromScratch: boolean | string;
   /** How to train here; called, on fresh random weights, when fromScratch is set or `dir` has no weights. */
   train: () => Promise<TrainHistory>;
 }
@@ -192,7 +195,8 @@ export async function loadOrTrain(model: Trainable, dir: string, opts: LoadOrTra
   if (typeof opts?.train !== "function") throw new Error("loadOrTrain: pass { fromScratch, train: () => train(model, data, options) }");
   const missing = !hasWeights(model, dir);
   if (opts.fromScratch || missing) {
-    const why = opts.fromScratch ? "TRAIN_FROM_SCRATCH is true" : `${dir} has no weights (model.json/weights.bin missing)`;
+    const why = typeof opts.fromScratch === "string" ? opts.fromScratch
+      : opts.fromScratch ? "TRAIN_FROM_SCRATCH is true" : `${dir} has no weights (model.json/weights.bin missing)`;
     const line = `${why}: training here from fresh random weights.`;
     console.log(line);
     await reinitialise(model);

@@ -1,8 +1,12 @@
-// Strict type check of notebook code. tslab compiles cells with its own,
-// non-strict TypeScript, so nothing else checks the code learners read. Each
-// notebook's code cells become ONE in-memory module, in cell order, placed in
-// notebooks/ so `./lib/...` imports resolve exactly as in the kernel; all
-// notebooks share one Program (lib/ and the tfjs types are parsed once).
+// Type checks of notebook code. tslab compiles cells (and the lib/ files they
+// import) with its own, non-strict TypeScript, so nothing else checks the code
+// learners read. Each notebook's code cells become ONE in-memory module, in
+// cell order, placed in notebooks/ so `./lib/...` imports resolve exactly as in
+// the kernel; all notebooks share one Program (lib/ and tfjs types parsed once).
+//  - "strict": the project's tsconfig (strict) — the notebooks' code quality;
+//  - "tslab":  tslab's own TypeScript with tslab's options — code that is fine
+//    under strict but that tslab refuses (e.g. `!r.ok && r.why` does not
+//    narrow a union without strictNullChecks) fails here, not in a kernel.
 import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
@@ -56,7 +60,8 @@ export function notebookCompilerOptions(): ts.CompilerOptions {
 const virtualName = (file: string) => path.join(root, "notebooks", path.basename(file) + ".ts");
 
 /** Type-check notebooks strictly; returns `notebook, cell N (code cell K), line L: message` lines (empty = clean). */
-export function typecheckNotebooks(notebooks: NotebookSource[]): string[] {
+export function typecheckNotebooks(notebooks: NotebookSource[], compiler: "strict" | "tslab" = "strict"): string[] {
+  if (compiler === "tslab") return tslabCheck(notebooks);
   const options = notebookCompilerOptions();
   const modules = new Map(notebooks.map((nb) => [virtualName(nb.file), { nb, ...notebookModule(nb) }]));
   const host = ts.createCompilerHost(options, true);
@@ -79,6 +84,46 @@ export function typecheckNotebooks(notebooks: NotebookSource[]): string[] {
       const span = m.spans.find((s) => line >= s.firstLine && line < s.firstLine + s.lines);
       const where = span ? `cell ${span.cell} (code cell ${span.codeCell}), line ${line - span.firstLine + 1}` : `line ${line + 1} of the joined cells`;
       problems.push(`${path.basename(m.nb.file)}, ${where}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n  ")}`);
+    }
+  }
+  return problems;
+}
+
+type TS = typeof ts;
+
+/** The compiler options tslab's converter uses (node_modules/tslab/dist/converter.js). */
+function tslabOptions(t: TS): ts.CompilerOptions {
+  return {
+    module: t.ModuleKind.ESNext, moduleResolution: t.ModuleResolutionKind.Node10, esModuleInterop: true,
+    target: t.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts"], declaration: true, noEmit: true,
+    experimentalDecorators: true, resolveJsonModule: true, skipLibCheck: true,
+  };
+}
+
+/** Compile with tslab's own TypeScript: errors in the notebooks and in every project file they import. */
+function tslabCheck(notebooks: NotebookSource[]): string[] {
+  const t = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(require.resolve("tslab/package.json"))] })) as TS;
+  const options = tslabOptions(t);
+  const modules = new Map(notebooks.map((nb) => [virtualName(nb.file), { nb, ...notebookModule(nb) }]));
+  const host = t.createCompilerHost(options, true);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.fileExists = (f) => modules.has(path.resolve(f)) || fileExists.call(host, f);
+  host.readFile = (f) => modules.get(path.resolve(f))?.text ?? readFile.call(host, f);
+  host.getSourceFile = (f, lang, onError, create) => {
+    const m = modules.get(path.resolve(f));
+    return m ? t.createSourceFile(f, m.text, lang, true, t.ScriptKind.TS) : getSourceFile.call(host, f, lang, onError, create);
+  };
+  const program = t.createProgram([...modules.keys()], options, host);
+  const problems: string[] = [];
+  for (const sf of program.getSourceFiles()) {
+    if (sf.fileName.includes("/node_modules/") || sf.isDeclarationFile) continue;
+    const m = modules.get(path.resolve(sf.fileName));
+    for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) {
+      const line = d.start === undefined ? 0 : sf.getLineAndCharacterOfPosition(d.start).line;
+      const msg = t.flattenDiagnosticMessageText(d.messageText, "\n  ");
+      const span = m?.spans.find((s) => line >= s.firstLine && line < s.firstLine + s.lines);
+      if (m) problems.push(`${path.basename(m.nb.file)}, ${span ? `cell ${span.cell} (code cell ${span.codeCell}), line ${line - span.firstLine + 1}` : `line ${line + 1}`}: ${msg}`);
+      else problems.push(`${path.relative(root, fs.realpathSync(sf.fileName))}:${line + 1}: ${msg}`);
     }
   }
   return problems;
