@@ -16,6 +16,10 @@
 //  - SIGINT only stopped *waiting* for an async cell; the cell kept running.
 //    Now the interrupted cell's timers never fire again, so an awaiting loop
 //    stops at its next timer/setImmediate.
+//  - an error thrown later by work a cell started (a timer, an un-awaited
+//    promise) went to stderr of whichever cell ran last, and nothing failed.
+//    Now it shows under the cell that started the work, fails that cell if it
+//    is still running, else fails the next execute_request naming it.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -33,12 +37,18 @@ const TSLAB_CELL_PREFIX = "(function(exports, require) { ";
 const TSLAB_ASYNC_CELL_PREFIX = "(async function(exports, require) { ";
 const TSLAB_CELL_SUFFIX = "\n})(__tslab__.exports, __tslab__.require)";
 
-const rawSetTimeout = setTimeout; // before patchInterrupts() wraps it
+const rawSetTimeout = setTimeout; // before patchInterrupts() wraps them
+const rawSetImmediate = setImmediate;
 
 /** The running cell's context; async work started by the cell inherits it. */
 const cellContext = new AsyncLocalStorage();
 let enteringCell = null; // context to attach to the next tslab vm.runInThisContext
 let runningCell = null; // context of the cell being executed now
+let lastCell = null; // context of the cell that ran last
+/** Errors from work of cells that had finished, not yet reported by an execute_reply. */
+const pendingAsyncErrors = [];
+/** setTimeout/setImmediate handles that cells created and that have neither run nor been cleared. */
+const liveTimers = new Map();
 
 function apply(projectRoot) {
   const dist = path.join(projectRoot, "node_modules", "tslab", "dist");
@@ -54,6 +64,8 @@ function apply(projectRoot) {
   patchHandler(jupyter, tslabUtil, versions);
   patchServer(jupyter);
   patchInterrupts();
+  patchProcessHandlers(tslab.main);
+  globalThis[Symbol.for("gdl.kernel")] = { settle };
 }
 
 /** tslab's modules that the patches touch, and its version. */
@@ -176,11 +188,20 @@ function patchExecutor(executorMod) {
       ctx.interrupted = true;
       stopWaiting();
     };
-    ex.runCell = async (src, count) => {
-      const ctx = { count, id: ++cellSeq, src, interrupted: false, sigints: 0, sigintListeners: new Set(process.listeners("SIGINT")) };
+    ex.runCell = async (src, count, publish) => {
+      const ctx = {
+        count, id: ++cellSeq, src, publish, interrupted: false, sigints: 0, sigintListeners: new Set(process.listeners("SIGINT")),
+        done: false, failure: null,
+        // Work this cell started failed while the cell runs: the cell fails with that error at once.
+        fail(failure) {
+          this.failure ||= failure;
+          this.interrupted = true; // its remaining timers are dropped, as after an interrupt
+          stopWaiting();
+        },
+      };
       state.capture = { logs: [], errors: [] };
       state.converted = null;
-      runningCell = ctx;
+      runningCell = lastCell = ctx;
       let ok;
       let crash;
       try {
@@ -190,15 +211,20 @@ function patchExecutor(executorMod) {
         const pending = ex.execute(src);
         enteringCell = null;
         ok = await pending;
+        // One turn of the event loop: a promise the cell dropped that rejects at once
+        // (an un-awaited call with bad input) is reported as this cell's own error.
+        if (!ctx.failure) await new Promise((resolve) => rawSetImmediate(resolve));
       } catch (e) {
         crash = e;
       } finally {
         enteringCell = null;
+        ctx.done = true;
         if (runningCell === ctx) runningCell = null;
       }
       const { logs, errors } = state.capture;
       state.capture = null;
       rememberCell(ctx, state.converted);
+      if (ctx.failure) return { error: asyncErrorContent(ctx.failure, "running") };
       if (crash !== undefined) return { error: formatThrown(crash) };
       if (ok) {
         // `//@module` cells report diagnostics but still succeed: keep them on stderr.
@@ -397,7 +423,9 @@ function mapLibPosition(jsFile, l, c) {
 
 /**
  * (js line, column) -> { line, col } in `ts` (1-based), or null. `js` is what
- * tslab ran; we transpile `ts` with a source map and pair lines by LCS.
+ * tslab ran; we transpile `ts` once more with a source map and match the two
+ * JS texts character by character (whitespace aside: tslab's printer re-flows
+ * some one-line blocks), so each position in `js` finds its twin in ours.
  */
 function sourceMapper(js, ts, fileName) {
   try {
@@ -409,18 +437,26 @@ function sourceMapper(js, ts, fileName) {
         jsx: tsc.JsxEmit.React, experimentalDecorators: true,
       },
     });
-    const bText = out.outputText.split("\n");
-    const A = js.split("\n").map(normalizeLine);
-    const B = bText.map(normalizeLine);
-    const pairs = alignLines(A.map((x) => x.text), B.map((x) => x.text));
+    const ours = out.outputText.split("\n");
+    const A = charStream(js.split("\n"));
+    const B = charStream(ours);
+    const match = diffMatches(A.text, B.text);
+    if (!match) return () => null;
     const tsLines = ts.split("\n");
     const mappings = decodeMappings(JSON.parse(out.sourceMapText).mappings);
     return (line, col) => {
-      const pr = pairs[line - 1];
-      if (!pr) return null;
-      const [k, shift] = pr;
-      const kb = Math.max(0, A[line - 1].indexAt(col - 1) - shift);
-      const p = lookup(mappings, k, B[k].offsetOf(kb), bText[k], tsLines);
+      const ia = A.indexAt(line - 1, col - 1);
+      if (ia < 0 || A.line[ia] !== line - 1) return null;
+      // The character there; else the same offset before the next matched one (equal
+      // characters can pair up with a twin elsewhere), else the nearest matched one.
+      let ib = match[ia];
+      for (let d = 1; ib < 0 && (A.line[ia + d] === line - 1 || A.line[ia - d] === line - 1); d++) {
+        const next = A.line[ia + d] === line - 1 ? match[ia + d] : -1;
+        if (next >= 0) ib = next - d >= 0 && B.text[next - d] === A.text[ia] && B.line[next - d] === B.line[next] ? next - d : next;
+        else if (A.line[ia - d] === line - 1 && match[ia - d] >= 0) ib = match[ia - d];
+      }
+      if (ib < 0) return null;
+      const p = lookup(mappings, B.line[ib], B.col[ib], ours[B.line[ib]], tsLines);
       return p ? { line: p.line + 1 - (fileName === "cell.ts" ? 1 : 0), col: p.col + 1 } : null;
     };
   } catch {
@@ -429,78 +465,85 @@ function sourceMapper(js, ts, fileName) {
 }
 
 /**
- * A JS line without indentation and without the `exports.` tslab puts before names
- * from earlier cells (our re-transpiled cell has plain names), with the way back to
- * original offsets.
+ * JS text without whitespace and without the `exports.` tslab puts before names
+ * from earlier cells (our re-transpiled cell has plain names), with each
+ * character's line and column.
  */
-function normalizeLine(s) {
-  const start = s.length - s.trimStart().length;
-  const end = s.trimEnd().length;
+function charStream(lines) {
   let text = "";
-  const orig = [];
-  for (let i = start; i < end; i++) {
-    if (s.startsWith("exports.", i) && !/[\w$.]/.test(s[i - 1] || "") && /[A-Za-z_$]/.test(s[i + 8] || "")) {
-      i += 7;
-      continue;
+  const line = [];
+  const col = [];
+  for (let l = 0; l < lines.length; l++) {
+    const s = lines[l];
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i];
+      if (c === " " || c === "\t" || c === "\r") continue;
+      if (c === "e" && s.startsWith("exports.", i) && !/[\w$.]/.test(s[i - 1] || "") && /[A-Za-z_$]/.test(s[i + 8] || "")) {
+        // tslab's bookkeeping: `exports.tsLastExpr = <last expression>` goes entirely.
+        const last = /^exports\.tsLastExpr\d* = /.exec(s.slice(i));
+        i += (last ? last[0].length : 8) - 1;
+        continue;
+      }
+      text += c;
+      line.push(l);
+      col.push(i);
     }
-    text += s[i];
-    orig.push(i);
   }
   return {
-    text,
-    /** normalized index of original offset `o` (the next kept character). */
-    indexAt(o) {
-      let k = 0;
-      while (k < orig.length && orig[k] < o) k++;
-      return k;
-    },
-    /** original offset of normalized index `k`. */
-    offsetOf(k) {
-      return k < orig.length ? orig[k] : (orig.length ? orig[orig.length - 1] + 1 + (k - orig.length) : start);
+    text, line, col,
+    /** Index of the first character at or after (l, c), or -1. */
+    indexAt(l, c) {
+      let lo = 0;
+      let hi = text.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (line[mid] < l || (line[mid] === l && col[mid] < c)) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < text.length ? lo : -1;
     },
   };
 }
 
 /**
- * Pair lines of `a` with lines of `b` (both normalized): a[i] -> [j, shift], where
- * index x in a[i] is index x - shift in b[j].
+ * Myers' diff of two strings: match[i] = index in b of a[i] when it is part of
+ * a longest common subsequence, else -1. null when they differ in more than
+ * `maxD` characters (cost grows with the difference, which is small here).
  */
-function alignLines(A, B) {
-  const n = A.length;
-  const m = B.length;
-  const pairs = new Array(n).fill(null);
-  if (n * m > 4e6) return pairs;
-  const L = new Int32Array((n + 1) * (m + 1)); // LCS lengths of suffixes
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      L[i * (m + 1) + j] = A[i] === B[j] && A[i] ? L[(i + 1) * (m + 1) + j + 1] + 1 : Math.max(L[(i + 1) * (m + 1) + j], L[i * (m + 1) + j + 1]);
+function diffMatches(a, b, maxD = 4000) {
+  const n = a.length;
+  const m = b.length;
+  const off = maxD + 1;
+  const v = new Int32Array(2 * maxD + 3);
+  const trace = [];
+  let found = -1;
+  for (let d = 0; d <= maxD && found < 0; d++) {
+    trace.push(v.slice(off - d, off + d + 1)); // V after step d-1, for k in -d..d
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[off + k - 1] < v[off + k + 1]) ? v[off + k + 1] : v[off + k - 1] + 1;
+      let y = x - k;
+      while (x < n && y < m && a.charCodeAt(x) === b.charCodeAt(y)) { x++; y++; }
+      v[off + k] = x;
+      if (x >= n && y >= m) { found = d; break; }
     }
   }
-  const anchors = [];
-  for (let i = 0, j = 0; i < n && j < m;) {
-    if (A[i] === B[j] && A[i]) {
-      anchors.push([i, j]);
-      i++;
-      j++;
-    } else if (L[(i + 1) * (m + 1) + j] >= L[i * (m + 1) + j + 1]) i++;
-    else j++;
+  if (found < 0) return null;
+  const match = new Int32Array(n).fill(-1);
+  let x = n;
+  let y = m;
+  for (let d = found; d > 0; d--) {
+    const prev = trace[d];
+    const at = (k) => prev[k + d];
+    const k = x - y;
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = at(prevK);
+    const startX = prevK === k + 1 ? prevX : prevX + 1; // after the edit, the snake begins
+    while (x > startX && y > startX - k) { x--; y--; match[x] = y; }
+    x = prevX;
+    y = prevX - prevK;
   }
-  for (const [i, j] of anchors) pairs[i] = [j, 0];
-  // Between anchors, tslab rewrites lines like `f(x);` to `exports.tsLastExpr = f(x);`.
-  const bounds = [[-1, -1], ...anchors, [n, m]];
-  for (let t = 0; t + 1 < bounds.length; t++) {
-    const [i0, j0] = bounds[t];
-    const [i1, j1] = bounds[t + 1];
-    for (let i = i0 + 1; i < i1; i++) {
-      for (let j = j0 + 1; j < j1; j++) {
-        if (B[j].length >= 3 && A[i].endsWith(B[j])) {
-          pairs[i] = [j, A[i].length - B[j].length];
-          break;
-        }
-      }
-    }
-  }
-  return pairs;
+  while (x > 0 && y > 0) { x--; y--; match[x] = y; }
+  return match;
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -694,21 +737,26 @@ function patchHandler(jupyter, tslabUtil, versions) {
     const store = !silent && req.store_history !== false;
     const count = store ? ++this.execCount : this.execCount;
     if (!silent) publish("execute_input", { code: req.code, execution_count: count });
-    const r = await this.executor.runCell(req.code, count);
     const history = (this.history ||= []);
-    if (r.error) {
-      publish("error", r.error);
-      if (store) history.push([count, req.code, null]);
-      const reply = { status: "error", execution_count: count, ...r.error };
+    const fail = (error, output) => {
+      publish("error", error);
+      if (store) history.push([count, req.code, output]);
+      const reply = { status: "error", execution_count: count, ...error };
       if (req.stop_on_error !== false) throw new StopQueue(reply);
       return reply;
-    }
+    };
+    // Work an earlier cell started failed after that cell finished: this request
+    // reports it and does not run (so clients such as nbclient see the failure).
+    if (!silent && pendingAsyncErrors.length) return fail(backgroundFailure(pendingAsyncErrors.splice(0), count, false), null);
+    const r = await this.executor.runCell(req.code, count, publish);
+    if (r.error) return fail(r.error, null);
     let text = null;
     if (r.hasValue && r.value != null && !silent) {
       const data = mimeBundle(r.value);
       text = data["text/plain"];
       publish("execute_result", { execution_count: count, data, metadata: {} });
     }
+    if (!silent && pendingAsyncErrors.length) return fail(backgroundFailure(pendingAsyncErrors.splice(0), count, true), text);
     if (store) history.push([count, req.code, text]);
     return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
   };
@@ -870,15 +918,19 @@ function patchInterrupts() {
     }
   };
 
-  const guard = (fn, ctx) => function (...args) {
-    if (!ctx.interrupted) return fn.apply(this, args);
-  };
   for (const name of ["setTimeout", "setImmediate", "setInterval"]) {
     const original = globalThis[name];
     const patched = function (fn, ...rest) {
       const ctx = cellContext.getStore();
       if (!ctx || typeof fn !== "function") return original.call(this, fn, ...rest);
-      if (name !== "setInterval") return original.call(this, guard(fn, ctx), ...rest);
+      if (name !== "setInterval") {
+        const handle = original.call(this, function (...args) {
+          liveTimers.delete(handle);
+          if (!ctx.interrupted) return fn.apply(this, args);
+        }, ...rest);
+        liveTimers.set(handle, ctx); // settle() waits for these
+        return handle;
+      }
       const handle = original.call(this, function (...args) {
         if (ctx.interrupted) return clearInterval(handle);
         return fn.apply(this, args);
@@ -889,6 +941,16 @@ function patchInterrupts() {
     for (const sym of Object.getOwnPropertySymbols(original)) {
       Object.defineProperty(patched, sym, Object.getOwnPropertyDescriptor(original, sym));
     }
+    Object.defineProperty(patched, "name", { value: name });
+    globalThis[name] = patched;
+    timers[name] = patched;
+  }
+  for (const name of ["clearTimeout", "clearImmediate"]) {
+    const original = globalThis[name];
+    const patched = function (handle) {
+      if (handle) liveTimers.delete(handle);
+      return original.call(this, handle);
+    };
     Object.defineProperty(patched, "name", { value: name });
     globalThis[name] = patched;
     timers[name] = patched;
@@ -905,6 +967,102 @@ function patchInterrupts() {
         (v) => { if (!ctx.interrupted) resolve(v); },
         (e) => { if (!ctx.interrupted) reject(e); }));
     };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Errors from a cell's asynchronous work. Node would exit on an uncaught
+// exception or unhandled rejection; tslab printed it to the last cell's stderr
+// and carried on, so a notebook run passed over broken code. Each one is
+// charged to the cell that started the work (its async context; else the cell
+// running now, else the last one): shown under that cell, and failing that cell
+// if it still runs, else the next execute_request (which then does not run).
+// `settle()` lets a runner wait for the work cells left behind before asking.
+
+function patchProcessHandlers(main) {
+  const startKernel = main.startKernel;
+  main.startKernel = function (...args) {
+    const before = { uncaughtException: process.listeners("uncaughtException"), unhandledRejection: process.listeners("unhandledRejection") };
+    const result = startKernel.apply(this, args);
+    for (const [event, old] of Object.entries(before)) {
+      for (const l of process.listeners(event)) if (!old.includes(l)) process.off(event, l); // tslab's console.error ones
+      process.on(event, (err) => onAsyncError(err, event));
+    }
+    return result;
+  };
+}
+
+function onAsyncError(err, event) {
+  const traced = cellContext.getStore();
+  const owner = traced || runningCell || lastCell;
+  const failure = { err, event, owner, traced: !!traced };
+  if (!owner) {
+    process.stderr.write(`${describeAsync(failure)}:\n${formatThrown(err).traceback.join("\n")}\n`);
+    return;
+  }
+  if (!owner.done) return owner.fail(failure);
+  const error = asyncErrorContent(failure, "late");
+  try {
+    if (owner.publish) owner.publish("error", error);
+  } catch {
+    // The kernel is shutting down (sockets closed): nobody is listening any more.
+  }
+  // Leftovers of an interrupted cell are shown, but fail nothing more.
+  if (!owner.interrupted) pendingAsyncErrors.push({ failure, error });
+}
+
+function describeAsync({ event, owner, traced }) {
+  const what = event === "unhandledRejection" ? "a promise that nothing awaited or caught rejected" : "an exception was thrown in a timer or callback";
+  if (!owner) return `Uncaught: ${what}`;
+  return traced ? `In work started by cell [${owner.count}], ${what}` : `${what[0].toUpperCase()}${what.slice(1)} (not traceable to a cell; cell [${owner.count}] ran last)`;
+}
+
+/** Error content for the cell that started the work; `when`: "running" (it still ran) or "late". */
+function asyncErrorContent(failure, when) {
+  const e = formatThrown(failure.err);
+  const note = `${describeAsync(failure)}${when === "late" ? ", after the cell had finished" : ""}:`;
+  return { ename: e.ename, evalue: e.evalue, traceback: [note, ...e.traceback] };
+}
+
+/** Error content for cell [count], reporting errors from earlier cells' work (`ran`: whether it ran). */
+function backgroundFailure(list, count, ran) {
+  const first = list[0].failure;
+  const cellsNamed = [...new Set(list.map((p) => p.failure.owner.count))].map((n) => `[${n}]`).join(", ");
+  const head = ran
+    ? `While cell [${count}] ran, work started by cell ${cellsNamed} failed (shown under that cell too):`
+    : `Cell [${count}] did not run: work started by cell ${cellsNamed} failed after that cell had finished (shown under it too). Run cell [${count}] again to carry on.`;
+  const traceback = [head];
+  for (const { error } of list) traceback.push(...error.traceback);
+  const e = formatThrown(first.err);
+  return { ename: e.ename, evalue: e.evalue, traceback };
+}
+
+function timerIsLive(handle) {
+  if (handle && handle._destroyed) return false; // cleared by a clearTimeout we did not see (numeric id)
+  return !(handle && typeof handle.hasRef === "function") || handle.hasRef();
+}
+
+/**
+ * Resolves once no timer a cell set is pending (unref'd ones and intervals do not
+ * count) and two more turns of the event loop brought nothing new, or after
+ * `maxMs`. Runners call it after the last cell; the execute_reply of that call
+ * then reports errors from work that outlived its cell.
+ */
+async function settle(maxMs = 60_000) {
+  const t0 = Date.now();
+  const live = () => [...liveTimers].filter(([h, ctx]) => !ctx.interrupted && timerIsLive(h)).map(([, ctx]) => ctx.count);
+  for (;;) {
+    if (!live().length) {
+      await new Promise((resolve) => rawSetTimeout(resolve, 20));
+      await new Promise((resolve) => rawSetImmediate(resolve));
+      if (!live().length) return { settled: true };
+    }
+    if (Date.now() - t0 > maxMs) {
+      const cellsLeft = [...new Set(live())];
+      process.stderr.write(`settle: timers set by cell ${cellsLeft.map((n) => `[${n}]`).join(", ")} still pending after ${maxMs} ms; not waiting longer.\n`);
+      return { settled: false, cells: cellsLeft };
+    }
+    await new Promise((resolve) => rawSetTimeout(resolve, 10));
   }
 }
 

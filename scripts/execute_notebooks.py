@@ -22,6 +22,14 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
+# Work a cell starts and does not await (a timer, an un-awaited train(...)) can fail after the
+# cell has finished. The project kernel charges such an error to that cell ("work started by
+# cell [n]") and fails the next execute_request with it. This last cell, run only by the runner,
+# waits for the work cells left behind, so a failure after the last cell is caught too.
+SETTLE_CELL = ('const gdlKernel = (globalThis as any)[Symbol.for("gdl.kernel")];\n'
+               'const gdlSettled = await gdlKernel?.settle({ms});')
+STARTED_BY = re.compile(r"work started by cell \[(\d+)\]")
+
 
 def atomic_write(path, text):
     d = os.path.dirname(path)
@@ -69,6 +77,41 @@ def real_error(cell):
     return "\n".join(parts).strip() or "(the kernel sent no error text)"
 
 
+def add_settle_cell(nb, kernel, timeout):
+    """Append SETTLE_CELL when `kernel` runs TypeScript (the project kernel); True if added."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        if KernelSpecManager().get_kernel_spec(kernel).language != "typescript":
+            return False
+    except Exception:
+        return False
+    nb.cells.append(nbformat.v4.new_code_cell(SETTLE_CELL.format(ms=int(min(60, timeout / 2) * 1000))))
+    return True
+
+
+def background_origin(nb, failed):
+    """Index of the cell whose work failed later, as the error outputs of cell `failed` name it."""
+    text = "\n".join("\n".join(o.get("traceback", [])) for o in failed.get("outputs", []) if o.get("output_type") == "error")
+    m = STARTED_BY.search(ANSI.sub("", text))
+    if not m:
+        return None
+    count = int(m.group(1))
+    idx = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("execution_count") == count), None)
+    if idx is not None and failed is not nb.cells[idx] and not any(o.get("output_type") == "error" for o in nb.cells[idx].get("outputs", [])):
+        # The executed copy shows the error under the cell that started the work, as JupyterLab does.
+        err = next(o for o in failed.outputs if o.get("output_type") == "error")
+        nb.cells[idx].outputs.append(nbformat.v4.new_output("error", ename=err.ename, evalue=err.evalue, traceback=err.traceback[1:]))
+    return idx
+
+
+def describe(nb, idx):
+    cell = nb.cells[idx]
+    code_no = sum(1 for c in nb.cells[: idx + 1] if c.cell_type == "code")
+    src = "\n".join(f"  {n + 1:3d} | {line}" for n, line in enumerate(cell.source.splitlines()))
+    return f"cell {idx + 1} (code cell {code_no}):\n{src}"
+
+
 def export(nb, out_dir, name):
     from nbconvert import HTMLExporter
     from nbformat.sign import NotebookNotary
@@ -105,6 +148,7 @@ def run(path, out_dir, timeout, kernel):
     name = os.path.splitext(os.path.basename(path))[0]
     client = NotebookClient(nb, kernel_name=kernel, timeout=timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+    settle = add_settle_cell(nb, kernel, timeout)
     t0 = time.time()
     error = None
     try:
@@ -112,6 +156,12 @@ def run(path, out_dir, timeout, kernel):
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
         error = e
     dt = time.time() - t0
+    settle_cell = nb.cells.pop() if settle else None
+    has_error = lambda c: any(o.get("output_type") == "error" for o in c.get("outputs", []))  # noqa: E731
+    after_last = settle_cell is not None and has_error(settle_cell) and not any(has_error(c) for c in nb.cells)
+    idx = failing_cell(nb) if error is not None and not after_last else None
+    failed = nb.cells[idx] if idx is not None else settle_cell
+    origin = background_origin(nb, failed) if error is not None and failed is not None else None
     try:
         export(nb, out_dir, name)
     except Exception as e:  # the run result matters more than the export
@@ -119,18 +169,21 @@ def run(path, out_dir, timeout, kernel):
     if error is None:
         print(f"ok    {path}  ({dt:.1f} s)", flush=True)
         return True
-    idx = failing_cell(nb)
     print(f"FAIL  {path}  ({dt:.1f} s)", file=sys.stderr)
+    if origin is not None:
+        print(f"  work started by {describe(nb, origin)}\n  failed after that cell had finished (a timer or callback, or a promise nothing awaited).", file=sys.stderr)
     if idx is not None:
-        cell = nb.cells[idx]
-        code_no = sum(1 for c in nb.cells[: idx + 1] if c.cell_type == "code")
-        src = "\n".join(f"  {n + 1:3d} | {line}" for n, line in enumerate(cell.source.splitlines()))
-        print(f"  cell {idx + 1} (code cell {code_no}):\n{src}", file=sys.stderr)
+        print(f"  {'reported by ' if origin is not None and origin != idx else ''}{describe(nb, idx)}", file=sys.stderr)
+    elif failed is not None:
+        print("  after the last cell, while the runner waited for the work the cells left running", file=sys.stderr)
+    if failed is not None:
         if isinstance(error, CellTimeoutError):
             print(f"  timed out after {timeout} s", file=sys.stderr)
         elif isinstance(error, DeadKernelError):
             print(f"  the kernel died: {error}", file=sys.stderr)
-        text = real_error(cell)
+        text = real_error(failed)
+        if failed is settle_cell:  # its "while cell [n] ran" names the runner's own cell
+            text = "\n".join(text.splitlines()[1:])
         print("  error:\n" + "\n".join("    " + line for line in text.splitlines()), file=sys.stderr)
     else:
         print(f"  {type(error).__name__}: {error}", file=sys.stderr)

@@ -50,6 +50,10 @@ describe("Jupyter protocol of the project kernel", () => {
     await runGroup("Interrupt");
   }, 600_000);
 
+  it("charges errors from un-awaited work to the cell that started it (timers, promises, settle)", async () => {
+    await runGroup("AsyncErrors");
+  }, 600_000);
+
   it("gives nbclient a real error (ename, evalue, traceback with stack)", async () => {
     await runGroup("NotebookErrors");
   }, 600_000);

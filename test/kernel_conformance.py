@@ -4,8 +4,9 @@ Run with Debian's Python (it has jupyter_client, jupyter_kernel_test, nbclient):
     JUPYTER_PATH=/work/main/jupyter /usr/bin/python3 test/kernel_conformance.py -v [TestClass ...]
 test/kernel-protocol.test.ts runs it under vitest. Three groups, each with its
 own kernel: KernelConformance (jupyter_kernel_test's suite plus our additions),
-Interrupt (SIGINT through KernelManager.interrupt_kernel) and NotebookErrors
-(nbclient shows a real error with a stack).
+Interrupt (SIGINT through KernelManager.interrupt_kernel), AsyncErrors (errors
+from work a cell did not await) and NotebookErrors (nbclient shows a real error
+with a stack).
 """
 import os
 import re
@@ -409,6 +410,108 @@ class Interrupt(unittest.TestCase):
         self.km.interrupt_kernel()
         time.sleep(0.2)
         self.assert_usable()
+
+
+class AsyncErrors(unittest.TestCase):
+    """Errors from work a cell started and did not await show under that cell and fail something."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel()
+
+    def late_error(self, msg_id, timeout=10):
+        """The `error` iopub message with parent `msg_id` that arrives after that request finished."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                m = self.kc.get_iopub_msg(timeout=0.5)
+            except Empty:
+                continue
+            if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "error":
+                validate_message(m)
+                return m["content"]
+        self.fail(f"no late error for {msg_id}")
+
+    def tb(self, content):
+        return [ANSI.sub("", line) for line in content["traceback"]]
+
+    def test_timer_error_after_the_cell_shows_under_it_and_fails_the_next_request(self):
+        reply, msgs = run_cell(self.kc, 'setTimeout(() => { throw new Error("late boom"); }, 200);\nconsole.log("scheduled");')
+        self.assertEqual(reply["content"]["status"], "ok")
+        n = reply["content"]["execution_count"]
+        late = self.late_error(reply["parent_header"]["msg_id"])
+        self.assertEqual((late["ename"], late["evalue"]), ("Error", "late boom"))
+        tb = self.tb(late)
+        self.assertEqual(tb[0], f"In work started by cell [{n}], an exception was thrown in a timer or callback, after the cell had finished:")
+        self.assertEqual(tb[1], "Error: late boom")
+        self.assertEqual(tb[2].strip(), f"at Timeout.<anonymous> (cell [{n}]:1:26)")
+        # The next request reports it and does not run; the one after runs.
+        reply, msgs = run_cell(self.kc, "globalThis.ranAfterLateError = true;\n1 + 1")
+        c = reply["content"]
+        self.assertEqual((c["status"], c["ename"], c["evalue"]), ("error", "Error", "late boom"))
+        m = c["execution_count"]
+        self.assertTrue(c["traceback"][0].startswith(f"Cell [{m}] did not run: work started by cell [{n}] failed after that cell had finished"), c["traceback"])
+        self.assertEqual(of_type(msgs, "execute_result"), [])
+        self.assertEqual(len(of_type(msgs, "error")), 1)
+        reply, msgs = run_cell(self.kc, "typeof (globalThis as any).ranAfterLateError")
+        self.assertEqual(of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"], "undefined")
+
+    def test_unawaited_train_that_rejects_fails_its_own_cell(self):
+        setup = ('import * as tf from "@tensorflow/tfjs";\nimport { buildAutoencoder } from "./lib/models/autoencoder";\n'
+                 'import { train } from "./lib/train/train";\n'
+                 'const ae = buildAutoencoder({ imageSize: 16, filters: [4, 8] });\nconst small = tf.randomUniform([8, 8, 8, 1]);')
+        reply, _ = run_cell(self.kc, setup, timeout=120)
+        self.assertEqual(reply["content"]["status"], "ok", reply["content"])
+        reply, msgs = run_cell(self.kc, 'train(ae, small, { epochs: 1, batchSize: 4, progress: false });\nconsole.log("not awaited");')
+        c = reply["content"]
+        n = c["execution_count"]
+        self.assertEqual(c["status"], "error")
+        self.assertRegex(c["evalue"], r"^train: data has examples of shape \[8,8,1\]")
+        [err] = of_type(msgs, "error")
+        tb = self.tb(err["content"])
+        self.assertEqual(tb[0], f"In work started by cell [{n}], a promise that nothing awaited or caught rejected:")
+        self.assertEqual(tb[2], f"--> cell [{n}]:1:1")  # thrown inside lib/train: the learner's line leads
+        self.assertEqual(tb[-1].strip(), f"at cell [{n}]:1:1")
+
+    def test_error_in_a_timer_fails_the_running_cell_at_once(self):
+        t0 = time.time()
+        reply, msgs = run_cell(self.kc, 'setTimeout(() => { throw new Error("during"); }, 50);\nawait new Promise((r) => setTimeout(r, 30000));')
+        self.assertLess(time.time() - t0, 10)
+        c = reply["content"]
+        self.assertEqual((c["status"], c["ename"], c["evalue"]), ("error", "Error", "during"))
+        self.assertEqual(self.tb(c)[0], f"In work started by cell [{c['execution_count']}], an exception was thrown in a timer or callback:")
+        reply, msgs = run_cell(self.kc, "6 * 7")
+        self.assertEqual(reply["content"]["status"], "ok")
+
+    def test_rejection_while_another_cell_runs_fails_that_cell_after_it_ran(self):
+        reply, _ = run_cell(self.kc, '(async () => { await new Promise((r) => setTimeout(r, 300)); throw new TypeError("later"); })();\n"started"')
+        self.assertEqual(reply["content"]["status"], "ok")
+        n = reply["content"]["execution_count"]
+        reply, msgs = run_cell(self.kc, "await new Promise((r) => setTimeout(r, 1500));\n5")
+        c = reply["content"]
+        self.assertEqual((c["status"], c["ename"], c["evalue"]), ("error", "TypeError", "later"))
+        self.assertEqual(of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"], "5")  # it did run
+        self.assertTrue(self.tb(c)[0].startswith(f"While cell [{c['execution_count']}] ran, work started by cell [{n}] failed"))
+
+    def test_settle_waits_for_pending_timers_then_reports(self):
+        reply, _ = run_cell(self.kc, 'setTimeout(() => { throw new Error("after all"); }, 1000);\n"set"')
+        n = reply["content"]["execution_count"]
+        t0 = time.time()
+        reply, msgs = run_cell(self.kc, 'const k = (globalThis as any)[Symbol.for("gdl.kernel")];\nawait k.settle(20000);', timeout=60)
+        self.assertGreater(time.time() - t0, 0.8)
+        c = reply["content"]
+        self.assertEqual((c["status"], c["evalue"]), ("error", "after all"))
+        self.assertIn(f"work started by cell [{n}] failed", self.tb(c)[0])
+        # Nothing pending: settle returns at once. (A failed cell's names are gone: declare k again.)
+        t0 = time.time()
+        reply, msgs = run_cell(self.kc, 'const k = (globalThis as any)[Symbol.for("gdl.kernel")];\nawait k.settle(20000)')
+        self.assertLess(time.time() - t0, 2)
+        self.assertEqual(of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"], "{ settled: true }")
 
 
 class NotebookErrors(unittest.TestCase):

@@ -58,4 +58,42 @@ describe("notebook runner", () => {
     expect(r.stderr).toMatch(/Error: boom from inner/);
     expect(r.stderr).toMatch(/at inner \(/);
   }, 300_000);
+
+  // Work a cell starts without awaiting it can fail after the cell has finished; Node prints it
+  // and carries on, so such a notebook used to pass ("ok", exit 0).
+  it("fails on a timer that throws after its cell finished, naming that cell", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nb-async-"));
+    const nb = path.join(dir, "timer.ipynb");
+    writeNotebook(nb, [
+      'console.log("one")',
+      'setTimeout(() => { throw new Error("boom from a timer"); }, 100);\nconsole.log("scheduled")',
+      'await new Promise((r) => setTimeout(r, 1000));\nconsole.log("three")',
+      "6 * 7",
+    ]);
+    const r = await runNotebook(nb);
+    expect(r.status, r.stderr).not.toBe(0);
+    expect(r.stderr).toContain("FAIL");
+    expect(r.stderr).toMatch(/work started by cell 2 \(code cell 2\):\n\s+1 \| setTimeout\(\(\) => \{ throw new Error\("boom from a timer"\); \}, 100\);/);
+    expect(r.stderr).toContain("Error: boom from a timer");
+    expect(r.stderr).toMatch(/at Timeout\.<anonymous> \(cell \[2\]:1:26\)/);
+    // The executed copy shows the error under the cell that started the timer.
+    const executed = JSON.parse(fs.readFileSync(path.join(out, "timer.ipynb"), "utf8")) as { cells: Cell[] };
+    expect(executed.cells[1].outputs!.map((o) => o.output_type)).toEqual(["stream", "error"]);
+  }, 300_000);
+
+  it("fails on an un-awaited train() that rejects after the last cell, naming its cell", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nb-async-"));
+    const nb = path.join(dir, "unawaited.ipynb");
+    writeNotebook(nb, [
+      'import * as tf from "@tensorflow/tfjs";\nimport { buildAutoencoder } from "./lib/models/autoencoder";\nimport { train } from "./lib/train/train";\n' +
+        "const ae = buildAutoencoder({ imageSize: 16, filters: [4, 8] });\nconst xs = tf.randomUniform([32, 16, 16, 1]);",
+      '// no await: the cell ends at once, the training fails later\ntrain(ae, xs, { epochs: 2, batchSize: 8, progress: false, onEpochEnd: () => { throw new Error("checkpoint failed"); } });\nconsole.log("training in the background")',
+    ]);
+    const r = await runNotebook(nb);
+    expect(r.status, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/work started by cell 2 \(code cell 2\):\n\s+1 \| \/\/ no await/);
+    expect(r.stderr).toContain("after the last cell");
+    expect(r.stderr).toContain("Error: checkpoint failed");
+    expect(r.stderr).toMatch(/at Object\.onEpochEnd \(cell \[2\]:2:\d+\)/);
+  }, 300_000);
 });
