@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { attributeVector, attributeVectors, addAttribute, editCodes, morph, attributeStrip, morphStrip } from "../lib/latent/attributes";
-import { measureAttributeEdit, CLASSIFIER_ATTRIBUTES, blur, labelMatrix, buildAttributeClassifier, predictAttributes } from "../lib/eval/attributes";
+import { attributeEditTable, measureAttributeEdit, CLASSIFIER_ATTRIBUTES, blur, labelMatrix, buildAttributeClassifier, predictAttributes } from "../lib/eval/attributes";
 import { loadSyntheticFaces } from "../lib/data/synthetic-faces";
 
 beforeAll(async () => { await tf.setBackend("cpu"); });
@@ -106,6 +106,22 @@ describe("measuring edits with a classifier", () => {
     expect(r.every((m) => m.n === n && m.othersUnchanged === 1)).toBe(true);
     expect(() => measureAttributeEdit(decode, clf, z, v, "Wings", [1])).toThrow(/not "Wings"/);
     tf.dispose([z, v]);
+    expect(tf.memory().numTensors).toBe(before);
+    clf.dispose();
+  });
+
+  it("attributeEditTable: one row per attribute and direction (add to faces without, subtract from faces with), no leaks", () => {
+    const clf = fakeClassifier();
+    const before = tf.memory().numTensors;
+    const glasses = Uint8Array.from([0, 0, 0, 1, 1, 1]);
+    const codes = tf.tidy(() => tf.concat(Array.from(glasses, (g) => tf.tile(tf.tensor2d([[g ? 0.8 : 0.2, 0.3, 0.3]]), [1, 4]))) as tf.Tensor2D);
+    const v = tf.tensor1d(Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 0.6 : 0)));
+    const decode = (c: tf.Tensor2D) => c.reshape([c.shape[0], 2, 2, 3]) as tf.Tensor4D;
+    const [header, rows] = attributeEditTable(decode, clf, codes, { Eyeglasses: v }, { attributes: { Eyeglasses: glasses } }, ["Eyeglasses"], 2);
+    expect(header).toEqual(["attribute", "edit", "faces", "has it at s = 0", "s = 1", "s = 2", "other attributes unchanged (s = 1)"]);
+    expect(rows).toEqual([["Eyeglasses", "add", "2", "0%", "100%", "100%", "100%"], ["Eyeglasses", "subtract", "2", "100%", "0%", "0%", "100%"]]);
+    expect(() => attributeEditTable(decode, clf, codes, {}, { attributes: { Eyeglasses: glasses } }, ["Eyeglasses"], 2)).toThrow(/no vector for "Eyeglasses"/);
+    tf.dispose([codes, v]);
     expect(tf.memory().numTensors).toBe(before);
     clf.dispose();
   });

@@ -6,7 +6,7 @@
 // weights. With it we measure how often adding an attribute vector really
 // adds the attribute (the "flip rate"), and what else changes on the way.
 import * as tf from "@tensorflow/tfjs";
-import { FACE_ATTRIBUTES, FaceDataset, loadSyntheticFaces } from "../data/synthetic-faces";
+import { FACE_ATTRIBUTES, FaceDataset, loadSyntheticFaces, withAttribute } from "../data/synthetic-faces";
 import { train, TrainHistory } from "../train/train";
 import { loadLayersModel } from "../train/weights";
 import type { ProgressMode } from "../train/progress";
@@ -153,4 +153,35 @@ export function measureAttributeEdit(
     }
     return { attribute, strength: s, n, present: present / n, othersUnchanged: same / (n * others.length) };
   });
+}
+
+/**
+ * The edit experiment of notebook 06 as a table (header, rows) for show.table:
+ * for each attribute, add its vector to up to `perRow` faces that lack it and
+ * subtract it from up to `perRow` faces that have it, at strengths 0 (the
+ * control), 1 and 2; the columns are the share the classifier calls "has it"
+ * and, at strength 1, the share of the other attributes' decisions unchanged.
+ */
+export function attributeEditTable(
+  decode: (z: tf.Tensor2D) => tf.Tensor4D, classifier: tf.LayersModel, codes: tf.Tensor2D,
+  vectors: Record<string, tf.Tensor1D>, faces: Pick<FaceDataset, "attributes">, attributes: readonly string[], perRow: number,
+): [string[], string[][]] {
+  const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
+  const rows: string[][] = [];
+  for (const a of attributes) {
+    if (!vectors[a]) throw new Error(`attributeEditTable: no vector for ${JSON.stringify(a)}; compute it with attributeVectors(codes, labels, [..., "${a}"]).`);
+    for (const has of [0, 1] as const) {
+      const idx = withAttribute(faces, a, has).slice(0, perRow);
+      if (idx.length === 0) continue;
+      const sign = has ? -1 : 1;
+      const z = tf.gather(codes, idx) as tf.Tensor2D;
+      try {
+        const r = measureAttributeEdit(decode, classifier, z, vectors[a], a, [0, sign, 2 * sign]);
+        rows.push([a, has ? "subtract" : "add", String(idx.length), pct(r[0].present), pct(r[1].present), pct(r[2].present), pct(r[1].othersUnchanged)]);
+      } finally {
+        z.dispose();
+      }
+    }
+  }
+  return [["attribute", "edit", "faces", "has it at s = 0", "s = 1", "s = 2", "other attributes unchanged (s = 1)"], rows];
 }
