@@ -134,6 +134,7 @@ function tslabMismatches(t) {
   }
   need(/runInThisContext\(wrapped, \{\s*breakOnSigint: true,?\s*\}\)/.test(exec), "executor.js: cells no longer run through vm.runInThisContext(wrapped, { breakOnSigint: true })");
   need(exec.includes("Promise.race([promise, interruptPromise])"), "executor.js: an async cell is no longer raced against interruptPromise");
+  need(exec.includes('new Error("Interrupted asynchronously")'), 'executor.js: an interrupt no longer rejects with Error("Interrupted asynchronously")');
   need(exec.includes("convs.node.convert(prevDecl, src)"), "executor.js: cells are no longer compiled by convs.node.convert(prevDecl, src)");
   need(/console\.log\(ret\)/.test(exec) && /console\.error\(e\)/.test(exec), "executor.js: the last value and thrown errors no longer reach console.log(ret) / console.error(e)");
   need(/interrupt,/.test(exec) && /execute,/.test(exec), "executor.js: the executor no longer exposes execute and interrupt");
