@@ -509,9 +509,9 @@ function charStream(lines) {
 /**
  * Myers' diff of two strings: match[i] = index in b of a[i] when it is part of
  * a longest common subsequence, else -1. null when they differ in more than
- * `maxD` characters (cost grows with the difference, which is small here).
+ * `maxD` characters (cost grows with the difference: at most 361 over the 59 lib files).
  */
-function diffMatches(a, b, maxD = 4000) {
+function diffMatches(a, b, maxD = 2000) {
   const n = a.length;
   const m = b.length;
   const off = maxD + 1;
