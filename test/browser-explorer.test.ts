@@ -7,17 +7,13 @@
 // space must show the right decoded images.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawn, spawnSync, ChildProcess } from "child_process";
-import { runNotebook, writeNotebook } from "./helpers/run";
+import { run, runNotebook, writeNotebook } from "./helpers/run";
+import { blankFigures, center, freePort, inkOfElement, launchChromium, newPage as newPageOf, panelPixels, pixelDiff as diff, root, shots, shownAfter } from "./helpers/browser";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as path from "path";
 import type { Browser, Locator, Page } from "playwright-core";
 
-const root = path.resolve(__dirname, "..");
-const CHROMIUM = process.env.GDL_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"];
-const shots = path.join(root, "build", "screenshots");
 // Inside the project (gitignored build/) so the notebook resolves node_modules; ./lib is a symlink.
 const work = path.join(root, "build", "test-notebooks", `explorer-${process.pid}`);
 const out = path.join(work, "out");
@@ -68,54 +64,21 @@ const infoB = latentExplorer({
 });
 console.log(JSON.stringify(infoB));
 console.log("leaked tensors:", tf.memory().numTensors - tensorsBefore);`,
+  `// A decoded-grid mosaic (an SVG holding a PNG <image>): blank in HTML exports before.
+import { showLatentMosaic } from "./lib/plot/mosaic";
+const axis = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5];
+tf.tidy(() => {
+  const zs: number[][] = [];
+  for (const zy of axis.slice().reverse()) for (const zx of axis) zs.push([zx, zy]);
+  showLatentMosaic(blob(tf.tensor2d(zs)), { xs: axis, ys: axis.slice().reverse(), title: "Mosaic" });
+});`,
 ];
 
 let browser: Browser | undefined;
 let server: http.Server | undefined;
 let jupyter: ChildProcess | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-    s.on("error", reject);
-  });
-}
-
-async function newPage(errors: string[]): Promise<Page> {
-  const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()} @ ${m.location().url}`); });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  return page;
-}
-
-interface Pixels { mean: number; std: number; sample: number[] }
-
-/** Pixels of the explorer's image panel, read back through its canvas. */
-function panelPixels(ex: Locator): Promise<Pixels> {
-  return ex.locator("canvas").evaluate((c: HTMLCanvasElement) => {
-    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-    const v: number[] = [];
-    for (let i = 0; i < d.length; i += 4) v.push(d[i]);
-    const mean = v.reduce((s, a) => s + a, 0) / v.length;
-    const std = Math.sqrt(v.reduce((s, a) => s + (a - mean) ** 2, 0) / v.length);
-    return { mean, std, sample: v.filter((_, i) => i % 7 === 0) };
-  });
-}
-
-const diff = (a: Pixels, b: Pixels) => a.sample.reduce((s, v, i) => s + Math.abs(v - b.sample[i]), 0) / a.sample.length;
-
-async function center(l: Locator): Promise<[number, number]> {
-  const b = await l.boundingBox();
-  if (!b) throw new Error("element has no box (not rendered?)");
-  return [b.x + b.width / 2, b.y + b.height / 2];
-}
-
-async function shownAfter(page: Page, ex: Locator, at: [number, number], prefix: string): Promise<string> {
-  await page.mouse.move(at[0], at[1], { steps: 4 });
-  await expect.poll(async () => (await ex.getAttribute("data-shown")) ?? "", { timeout: 5000 }).toMatch(new RegExp(`^${prefix}:`));
-  return (await ex.getAttribute("data-shown"))!;
-}
+const newPage = (errors: string[]): Promise<Page> => newPageOf(browser!, errors);
 
 /** Hover two points of different classes and an empty corner; check the images shown. */
 async function exercise(page: Page, ex: Locator, expect_: { points: number; ownImagesInverted: boolean }) {
@@ -157,18 +120,13 @@ async function exercise(page: Page, ex: Locator, expect_: { points: number; ownI
 
 describe("latent explorer in a real browser", () => {
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: the browser tests need it. Install it with: sudo apt-get install chromium (or set GDL_CHROMIUM=/path/to/chromium)`);
-    }
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(out, { recursive: true });
     fs.symlinkSync(path.join(root, "lib"), path.join(work, "lib"));
     writeNotebook(path.join(work, `${NB}.ipynb`), CELLS);
     const r = await runNotebook(path.join(work, `${NB}.ipynb`), { QUICK: "1", GDL_NOTEBOOK_OUT: out });
     if (r.status !== 0) throw new Error(`the explorer test notebook failed:\n${r.stdout}\n${r.stderr}`);
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    fs.mkdirSync(shots, { recursive: true });
+    browser = await launchChromium();
   }, 700_000);
 
   afterAll(async () => {
@@ -224,8 +182,28 @@ describe("latent explorer in a real browser", () => {
     // which a served page may not load).
     const template = /require(\.min)?\.js|mathjax/i;
     expect(errors.filter((e) => !(template.test(e) && /Not allowed to load local resource|Failed to load resource|ERR_FAILED/.test(e)))).toEqual([]);
+    // Every figure of the export shows something, the mosaic included.
+    const { blank, figures } = await blankFigures(page, path.join(shots, "exported-html"));
+    expect(figures).toBeGreaterThanOrEqual(3);
+    expect(blank).toEqual([]);
+    expect(await page.locator("img.gdl-mosaic").count()).toBe(1);
     await page.close();
   }, 180_000);
+
+  it("HTML exported by Debian's nbconvert 6 (GDL_PYTHON=/usr/bin/python3): every figure shows, the mosaic too", async () => {
+    const r = await run("/usr/bin/python3", ["-m", "nbconvert", "--to", "html", "--output", `${NB}-nbconvert6`, path.join(out, `${NB}.ipynb`)]);
+    expect(r.status, `Debian's nbconvert (python3-nbconvert, pulled in by jupyter-notebook) failed:\n${r.stderr}`).toBe(0);
+    expect(server, "the exported-HTML test starts the server").toBeTruthy();
+    const port = (server!.address() as { port: number }).port;
+    const page = await newPage([]);
+    await page.route((u) => !u.href.startsWith(`http://127.0.0.1:${port}/`) && !u.href.startsWith("data:"), (rt) => rt.abort());
+    await page.goto(`http://127.0.0.1:${port}/${NB}-nbconvert6.html`);
+    const mosaic = page.locator("img.gdl-mosaic");
+    await expect.poll(() => mosaic.count()).toBe(1);
+    const ink = await inkOfElement(mosaic, path.join(shots, "mosaic-nbconvert6.png"));
+    expect(ink.ink, "the mosaic's tiles are missing (an empty box)").toBeGreaterThan(0.15);
+    await page.close();
+  }, 120_000);
 
   it("classic Jupyter Notebook: the signed executed notebook renders the explorers from its saved outputs", async () => {
     const hasNotebook = spawnSync("/usr/bin/python3", ["-c", "import notebook"]).status === 0;

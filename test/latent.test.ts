@@ -209,7 +209,11 @@ describe("latent mosaic (lib/plot/mosaic)", () => {
     expect(() => latentMosaicSvg(imgs, { xs: [0, 1], ys })).toThrow(/6 images do not fill a grid of 2 rows \(ys\) x 2 columns \(xs\); expected 4/);
     const n = displayed.length;
     showLatentMosaic(imgs, { xs, ys });
-    expect(Object.keys(displayed[n].data).sort()).toEqual(["image/png", "image/svg+xml", "text/plain"]);
+    expect(Object.keys(displayed[n].data).sort()).toEqual(["image/png", "image/svg+xml", "text/html", "text/plain"]);
+    // HTML is the SVG as an <img> (exporters that sanitise inline SVG drop its <image>).
+    const src = /^<img class="gdl-mosaic" width="\d+" height="\d+" alt="[^"]*" src="data:image\/svg\+xml;base64,([^"]+)"\/>$/.exec(displayed[n].data["text/html"]);
+    expect(src).toBeTruthy();
+    expect(Buffer.from(src![1], "base64").toString()).toBe(latentMosaicSvg(imgs, { xs, ys }));
     imgs.dispose();
   });
 });

@@ -105,3 +105,35 @@ describe("line, histogram and bar charts", () => {
     expect(() => lineChartHtml([{ x: [1], y: [], label: "bad" }])).toThrow(/series "bad"/);
   });
 });
+
+describe("one class palette for Observable Plot and Plotly", () => {
+  it("a class has the same colour in the static SVG, the Plotly scatter and the explorer, by its index in classNames", () => {
+    const classNames = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal"];
+    // Only Trouser (1) and Sandal (5) present: colours still follow the class index.
+    const d = { x: [0, 1, 2, 3], y: [0, 1, 0, 1], label: [1, 5, 1, 5], classNames };
+    const doc = parse(scatterHtml(d));
+    const circles = Array.from(doc.querySelectorAll('g[aria-label="dot"] circle'));
+    const svgColour = (name: string) => circles.find((c) => c.querySelector("title")?.textContent?.startsWith(name))!.getAttribute("fill");
+    const fig = plotlyFigure(d) as { data: { name: string; marker: { color?: string } }[] };
+    const plotlyColour = (name: string) => fig.data.find((t) => t.name === name)!.marker.color;
+    expect(plotlyColour("Trouser")).toBe("#ff7f0e");
+    expect(plotlyColour("Sandal")).toBe("#8c564b");
+    expect(svgColour("Trouser")).toBe(plotlyColour("Trouser"));
+    expect(svgColour("Sandal")).toBe(plotlyColour("Sandal"));
+  });
+});
+
+describe("axis labels fit", () => {
+  it("long y tick labels (05's reconstruction error, 0.6912…) are not cut at the SVG's left edge", () => {
+    const doc = parse(lineChartHtml([{ x: [0, 1, 2], y: [0.69121, 0.69135, 0.69152], label: "err" }], { yLabel: "error" }));
+    const g = doc.querySelector('g[aria-label="y-axis tick label"]')!;
+    const shift = Number(/translate\(([-\d.]+)/.exec(g.getAttribute("transform")!)![1]);
+    const labels = Array.from(g.querySelectorAll("text"));
+    expect(labels.length).toBeGreaterThan(2);
+    for (const t of labels) {
+      const right = shift + Number(/translate\(([-\d.]+)/.exec(t.getAttribute("transform")!)![1]);
+      // text-anchor end at `right`; 6 px per character at 10 px sans-serif is a safe upper bound.
+      expect(right - 6 * t.textContent!.length, `"${t.textContent}" starts left of the SVG`).toBeGreaterThanOrEqual(0);
+    }
+  });
+});

@@ -18,6 +18,7 @@
 // points' 2-D plane coordinates and `lift` (plane -> full z), e.g. from
 // pcaPlane(z) (recommended: the plane of largest spread) or slicePlane(),
 // both in lib/latent/plane.ts.
+import { classColour } from "./palette";
 import * as tf from "@tensorflow/tfjs";
 import { show, withTextForm } from "../display";
 import { plotlyBundleOnce, WHEN_PLOTLY_JS } from "./plotly";
@@ -218,7 +219,7 @@ export function latentExplorerHtml(o: ExplorerOptions): { html: string; info: Ex
   const id = `gdl-ex-${process.pid}-${Date.now()}-${counter++}`;
   const width = o.width ?? 560, height = o.height ?? 480, panel = o.panel ?? 224;
   const data = {
-    traces: order.map((name) => ({ name, ...traces.get(name)! })),
+    traces: order.map((name) => ({ name, color: classColour(name, order, o.points.classNames), ...traces.get(name)! })),
     grid,
     gs: { tileW: gridSprite.tileW, tileH: gridSprite.tileH, cols: gridSprite.cols },
     ps: { tileW: pointSprite.tileW, tileH: pointSprite.tileH, cols: pointSprite.cols },
@@ -317,7 +318,7 @@ function gdlExplorer(root,D){
     Promise.all([ready(gridImg),ready(ptsImg)]).then(function(){
       msg.style.display='none';gridImg.style.display='none';plot.style.display='';panel.style.display='';
       var traces=D.traces.map(function(t){return {type:'scatter',mode:'markers',name:t.name,x:t.x,y:t.y,
-        customdata:t.id,marker:{size:5,opacity:0.75},
+        customdata:t.id,marker:{size:5,opacity:0.75,color:t.color},
         hovertemplate:'%{fullData.name} #%{customdata}<br>(%{x:.2f}, %{y:.2f})<extra></extra>'};});
       var L=D.layout;
       return Plotly.newPlot(plot,traces,{width:L.width,height:L.height,hovermode:'closest',

@@ -62,11 +62,28 @@ export function latentMosaicSvg(images: ImageBatch, opts: MosaicOptions): string
 }
 
 /**
- * Display the mosaic: the SVG with axes, plus the bare tiles as a PNG for
- * front ends or exports that drop SVG.
+ * The mosaic as HTML: the SVG as an <img>. HTML exporters that sanitise inline SVG (nbconvert 6)
+ * strip its <image>, leaving an empty box with run-together labels; an <img> of the whole SVG
+ * survives every front end and export.
+ */
+export function latentMosaicHtml(images: ImageBatch, opts: MosaicOptions): string {
+  return svgAsImg(latentMosaicSvg(images, opts), opts.title);
+}
+
+function svgAsImg(svg: string, title?: string): string {
+  const [, w, h] = /width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)" font-family/.exec(svg)!;
+  return `<img class="gdl-mosaic" width="${w}" height="${h}" alt="${esc(title ?? "latent mosaic")}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}"/>`;
+}
+
+/**
+ * Display the mosaic: HTML (see latentMosaicHtml), the SVG with axes, and the bare tiles as a
+ * PNG for front ends that show neither.
  */
 export function showLatentMosaic(images: ImageBatch, opts: MosaicOptions): void {
   const svg = latentMosaicSvg(images, opts);
   const png = imageGridPng(images, { cols: opts.xs.length, gap: 0 });
-  show.bundle({ "image/svg+xml": svg, "image/png": Buffer.from(png).toString("base64"), "text/plain": `[${opts.title ?? "latent mosaic"}]` });
+  show.bundle({
+    "text/html": svgAsImg(svg, opts.title), "image/svg+xml": svg,
+    "image/png": Buffer.from(png).toString("base64"), "text/plain": `[${opts.title ?? "latent mosaic"}]`,
+  });
 }

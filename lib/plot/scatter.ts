@@ -6,6 +6,7 @@
 import { encode } from "fast-png";
 import { show } from "../display";
 import { Plot, renderPlot } from "./observable";
+import { classColour } from "./palette";
 import { plotlyBundleOnce, WHEN_PLOTLY_JS } from "./plotly";
 
 export interface ScatterData {
@@ -199,7 +200,7 @@ export function scatterHtml(data: ScatterData, opts: ScatterOptions = {}): strin
     grid: true,
     x: { label: opts.xLabel ?? "x", domain: dom.x },
     y: { label: opts.yLabel ?? "y", domain: dom.y },
-    color: labelled ? { legend: true, domain: labelOrder(rows, data), type: "categorical" } : undefined,
+    color: labelled ? { legend: true, domain: labelOrder(rows, data), range: labelOrder(rows, data).map((c, _, o) => classColour(c, o, data.classNames)), type: "categorical" } : undefined,
     marks,
   });
 }
@@ -243,7 +244,7 @@ export function plotlyFigure(data: ScatterData, opts: ScatterOptions = {}): { da
       y: rs.map((r) => r.y),
       text: rs.map((r) => r.label),
       customdata: rs.map((r) => r.index),
-      marker: { size: (opts.r ?? 3) * 2, opacity: opts.opacity ?? 0.8 },
+      marker: { size: (opts.r ?? 3) * 2, opacity: opts.opacity ?? 0.8, ...(data.label ? { color: classColour(g, groups, data.classNames) } : {}) },
       hovertemplate: `${data.label ? "%{text}<br>" : ""}index %{customdata}<br>(%{x:.3g}, %{y:.3g})<extra></extra>`,
     });
   }
