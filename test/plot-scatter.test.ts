@@ -137,3 +137,20 @@ describe("axis labels fit", () => {
     }
   });
 });
+
+describe("labels stay inside their figure", () => {
+  it("a reference-line label near the left edge is drawn to the right of its line (02's -Infinity note ran off the left)", () => {
+    const doc = parse(lineChartHtml([{ x: [84, 100], y: [-314, -320], label: "ll" }], { xRules: [{ x: 89.3, label: "-Infinity here: the box cuts off the rightmost point" }] }));
+    const t = Array.from(doc.querySelectorAll('g[aria-label="text"]')).find((g) => g.textContent?.includes("-Infinity here"))!;
+    expect(t.getAttribute("text-anchor")).toBe("start");
+    const right = parse(lineChartHtml([{ x: [84, 100], y: [-314, -320], label: "ll" }], { xRules: [{ x: 98, label: "right side" }] }));
+    expect(Array.from(right.querySelectorAll('g[aria-label="text"]')).find((g) => g.textContent?.includes("right side"))!.getAttribute("text-anchor")).toBe("end");
+  });
+  it("the training progress chart has room for its y labels (6.932e+3 was cut)", async () => {
+    const { lossChartSvg } = await import("../lib/train/progress");
+    const doc = parse(lossChartSvg([{ x: 0, y: 6932 }, { x: 1, y: 6926 }], [], 1));
+    const labels = Array.from(doc.querySelectorAll('text[text-anchor="end"]')).filter((t) => /e\+3/.test(t.textContent ?? ""));
+    expect(labels.length).toBe(2);
+    for (const t of labels) expect(Number(t.getAttribute("x")) - 6 * t.textContent!.length, `"${t.textContent}" is cut`).toBeGreaterThanOrEqual(0);
+  });
+});

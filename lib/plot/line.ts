@@ -20,11 +20,17 @@ export interface ChartOptions {
   xRules?: readonly { x: number; label: string }[];
 }
 
-function ruleMarks(opts: ChartOptions): Plot.Markish[] {
+/** `xs`: the data's x values; a rule in the left half of them gets its label on its right, so the label stays inside the chart. */
+function ruleMarks(opts: ChartOptions, xs: readonly number[]): Plot.Markish[] {
   const rules = opts.xRules ?? [];
+  let lo = Infinity, hi = -Infinity;
+  for (const x of [...xs, ...rules.map((r) => r.x)]) if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  const mid = (lo + hi) / 2;
+  const right = rules.filter((r) => r.x < mid), left = rules.filter((r) => r.x >= mid);
   return [
     Plot.ruleX(rules, { x: "x", stroke: "#888", strokeDasharray: "4,3" }),
-    Plot.text(rules, { x: "x", text: "label", frameAnchor: "top", dy: 4, dx: -4, textAnchor: "end" }),
+    Plot.text(left, { x: "x", text: "label", frameAnchor: "top", dy: 4, dx: -4, textAnchor: "end" }),
+    Plot.text(right, { x: "x", text: "label", frameAnchor: "top", dy: 4, dx: 4, textAnchor: "start" }),
   ];
 }
 
@@ -46,7 +52,7 @@ export function lineChartHtml(series: readonly Series[], opts: ChartOptions = {}
     x: { label: opts.xLabel ?? "x" },
     y: { label: opts.yLabel ?? "y", domain: opts.yDomain },
     color: { legend: series.length > 1, domain: series.map((s) => s.label) },
-    marks: [Plot.line(rows, { x: "x", y: "y", stroke: "label", strokeWidth: 2, clip: true }), ...ruleMarks(opts)],
+    marks: [Plot.line(rows, { x: "x", y: "y", stroke: "label", strokeWidth: 2, clip: true }), ...ruleMarks(opts, rows.map((r) => r.x))],
   });
 }
 
@@ -106,7 +112,7 @@ export function histogramHtml(input: HistogramInput, opts: HistogramOptions = {}
       Plot.rectY(bars, { x1: "x1", x2: "x2", y: "y", fill: named ? "group" : "#bbb", fillOpacity: named ? 0.5 : 1, mixBlendMode: named ? "multiply" : undefined }),
       Plot.line(curveRows, { x: "x", y: "y", stroke: "label", strokeWidth: 2.5, clip: true }),
       Plot.ruleY([0]),
-      ...ruleMarks(opts),
+      ...ruleMarks(opts, [...all, ...curveRows.map((r) => r.x)]),
     ],
   });
 }

@@ -119,10 +119,11 @@ function esc(s: string): string {
 export function lossChartSvg(train: Point[], val: Point[], epochs: number, width = 360, height = 120): string {
   const all = [...train, ...val].filter((p) => Number.isFinite(p.y));
   if (all.length === 0) return `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"></svg>`;
-  const pad = { l: 48, r: 8, t: 8, b: 18 };
   let lo = Math.min(...all.map((p) => p.y));
   let hi = Math.max(...all.map((p) => p.y));
   if (hi - lo < 1e-12) { hi += 0.5 * Math.abs(hi) + 1e-6; lo -= 0.5 * Math.abs(lo) + 1e-6; }
+  // Room for the y labels ("6.932e+3" was cut at 48 px): ~6.2 px per character at 10 px.
+  const pad = { l: Math.max(48, Math.ceil(6.2 * Math.max(fmt(hi).length, fmt(lo).length)) + 8), r: 8, t: 8, b: 18 };
   const sx = (x: number) => pad.l + (x / Math.max(epochs, 1e-9)) * (width - pad.l - pad.r);
   const sy = (y: number) => pad.t + (1 - (y - lo) / (hi - lo)) * (height - pad.t - pad.b);
   const path = train.map((p, i) => `${i ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join("");
