@@ -153,7 +153,7 @@ export async function blankFigures(page: Page, dir: string): Promise<{ blank: st
     const mosaic = (await f.getAttribute("class"))?.includes("gdl-mosaic") ?? false;
     const ink = await inkOfElement(f, path.join(dir, `figure${String(i + 1).padStart(3, "0")}.png`));
     // A mosaic is mostly tiles: an empty box with tick labels has ~2% ink.
-    if (ink.ink < (mosaic ? 0.15 : 0.003) || ink.colours < 2) {
+    if (ink.ink < (mosaic ? 0.15 : 0.001) || ink.colours < 2) {
       blank.push(`figure ${i + 1} (${await f.evaluate((e) => e.tagName.toLowerCase())}${mosaic ? ".gdl-mosaic" : ""}, ${Math.round(box.width)}x${Math.round(box.height)}): ink ${(ink.ink * 100).toFixed(2)}%`);
     }
   }
