@@ -7,12 +7,12 @@ Run with the project venv's Python (bench/requirements*.txt). Prints one JSON li
 prefixed with BENCH_RESULT, e.g.
   .venv/bin/python bench/keras_peer.py --batch 100 --infer-batch 1000 --repeats 5 --threads 2
 """
-import argparse
-import json
 import os
 import statistics
 import sys
 import time
+
+from peer_common import peer_args, report
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -67,12 +67,10 @@ def make_vae(encoder, decoder, keras, tf, beta=500.0):
     return VAE()
 
 
-def bench(kind, args, tf, keras, layers):
-    keras.utils.set_random_seed(0)
+def compiled(kind, layers, keras, tf):
+    """(encoder, decoder, model): the book's model compiled for training with Adam 5e-4 as in the book
+    (AE: BCE loss; VAE: its own train_step)."""
     encoder, decoder = build(kind, layers, keras)
-    params = {"encoder": int(encoder.count_params()), "decoder": int(decoder.count_params())}
-    want = PARAMS["aeEncoder"] if kind == "ae" else PARAMS["vaeEncoder"]
-    assert params == {"encoder": want, "decoder": PARAMS["decoder"]}, f"{kind} param counts {params}"
     opt = keras.optimizers.Adam(learning_rate=5e-4)
     if kind == "ae":
         model = keras.Model(encoder.input, decoder(encoder.output))
@@ -80,6 +78,15 @@ def bench(kind, args, tf, keras, layers):
     else:
         model = make_vae(encoder, decoder, keras, tf)
         model.compile(optimizer=opt)
+    return encoder, decoder, model
+
+
+def bench(kind, args, tf, keras, layers):
+    keras.utils.set_random_seed(0)
+    encoder, decoder, model = compiled(kind, layers, keras, tf)
+    params = {"encoder": int(encoder.count_params()), "decoder": int(decoder.count_params())}
+    want = PARAMS["aeEncoder"] if kind == "ae" else PARAMS["vaeEncoder"]
+    assert params == {"encoder": want, "decoder": PARAMS["decoder"]}, f"{kind} param counts {params}"
     x = tf.random.uniform((args.batch * args.steps, 32, 32, 1), seed=1)
     marks = []
 
@@ -124,15 +131,7 @@ def bench(kind, args, tf, keras, layers):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--batch", type=int, default=100)
-    p.add_argument("--infer-batch", type=int, default=1000)
-    p.add_argument("--steps", type=int, default=3)
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--models", default="ae,vae")
-    args = p.parse_args()
+    args = peer_args()
     import tensorflow as tf
     import keras
     from keras import layers
@@ -142,7 +141,7 @@ def main():
     out = {"backend": "keras", "version": f"Keras {keras.__version__} / TensorFlow {tf.__version__}", "threads": args.threads}
     for kind in args.models.split(","):
         out[kind] = bench(kind, args, tf, keras, layers)
-    print("BENCH_RESULT " + json.dumps(out), flush=True)
+    report(out)
 
 
 if __name__ == "__main__":

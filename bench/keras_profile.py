@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(__file__))
-from keras_peer import build, make_vae  # noqa: E402
+from keras_peer import compiled  # noqa: E402
 
 
 def main():
@@ -32,14 +32,7 @@ def main():
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(int(os.environ.get("GDL_INTER_OP", args.threads)))
     keras.utils.set_random_seed(0)
-    encoder, decoder = build(args.model, layers, keras)
-    opt = keras.optimizers.Adam(learning_rate=5e-4)
-    if args.model == "ae":
-        model = keras.Model(encoder.input, decoder(encoder.output))
-        model.compile(optimizer=opt, loss="binary_crossentropy")
-    else:
-        model = make_vae(encoder, decoder, keras, tf)
-        model.compile(optimizer=opt)
+    _, _, model = compiled(args.model, layers, keras, tf)
     x = tf.random.uniform((args.batch * args.steps, 32, 32, 1), seed=1)
     fit = (lambda e: model.fit(x, x, batch_size=args.batch, epochs=e, shuffle=False, verbose=0)) if args.model == "ae" \
         else (lambda e: model.fit(x, batch_size=args.batch, epochs=e, shuffle=False, verbose=0))

@@ -5,12 +5,12 @@ Run with the project venv's Python (PyTorch 2, bench/requirements.txt) or Debian
 /usr/bin/python3 (python3-torch 1.13). Prints one JSON line prefixed with BENCH_RESULT, e.g.
   .venv/bin/python bench/torch_peer.py --batch 100 --infer-batch 1000 --repeats 5
 """
-import argparse
-import json
 import os
 import statistics
 import sys
 import time
+
+from peer_common import peer_args, report
 
 
 def _threads_arg():
@@ -153,20 +153,12 @@ def bench(kind, args):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--batch", type=int, default=100)
-    p.add_argument("--infer-batch", type=int, default=1000)
-    p.add_argument("--steps", type=int, default=3)
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--models", default="ae,vae")
-    args = p.parse_args()
+    args = peer_args()
     torch.set_num_threads(args.threads)
     out = {"backend": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_library()}
     for kind in args.models.split(","):
         out[kind] = bench(kind, args)
-    print("BENCH_RESULT " + json.dumps(out), flush=True)
+    report(out)
 
 
 if __name__ == "__main__":

@@ -287,8 +287,8 @@ class KernelConformance(jkt.KernelTests):
         validate_message(reply, "comm_info_reply", msg_id)
 
 
-class Interrupt(unittest.TestCase):
-    """SIGINT (kernelspec interrupt_mode "signal") stops a cell; the kernel lives on."""
+class OwnKernel(unittest.TestCase):
+    """One kernel of the project kernelspec for the whole class (self.km manager, self.kc client)."""
 
     @classmethod
     def setUpClass(cls):
@@ -298,6 +298,10 @@ class Interrupt(unittest.TestCase):
     def tearDownClass(cls):
         cls.kc.stop_channels()
         cls.km.shutdown_kernel()
+
+
+class Interrupt(OwnKernel):
+    """SIGINT (kernelspec interrupt_mode "signal") stops a cell; the kernel lives on."""
 
     def wait_started(self, msg_id):
         """Block until the kernel announces the cell (execute_input), so SIGINT hits a running cell."""
@@ -412,17 +416,8 @@ class Interrupt(unittest.TestCase):
         self.assert_usable()
 
 
-class AsyncErrors(unittest.TestCase):
+class AsyncErrors(OwnKernel):
     """Errors from work a cell started and did not await show under that cell and fail something."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel()
 
     def late_error(self, msg_id, timeout=10):
         """The `error` iopub message with parent `msg_id` that arrives after that request finished."""

@@ -62,17 +62,7 @@ const virtualName = (file: string) => path.join(root, "notebooks", path.basename
 /** Type-check notebooks strictly; returns `notebook, cell N (code cell K), line L: message` lines (empty = clean). */
 export function typecheckNotebooks(notebooks: NotebookSource[], compiler: "strict" | "tslab" = "strict"): string[] {
   if (compiler === "tslab") return tslabCheck(notebooks);
-  const options = notebookCompilerOptions();
-  const modules = new Map(notebooks.map((nb) => [virtualName(nb.file), { nb, ...notebookModule(nb) }]));
-  const host = ts.createCompilerHost(options, true);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (f) => modules.has(path.resolve(f)) || fileExists.call(host, f);
-  host.readFile = (f) => modules.get(path.resolve(f))?.text ?? readFile.call(host, f);
-  host.getSourceFile = (f, lang, onError, create) => {
-    const m = modules.get(path.resolve(f));
-    return m ? ts.createSourceFile(f, m.text, lang, true, ts.ScriptKind.TS) : getSourceFile.call(host, f, lang, onError, create);
-  };
-  const program = ts.createProgram([...modules.keys()], options, host);
+  const { program, modules } = notebookProgram(ts, notebookCompilerOptions(), notebooks);
   const problems = program.getOptionsDiagnostics().concat(program.getGlobalDiagnostics())
     .map((d) => `compiler options: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
   for (const [name, m] of modules) {
@@ -91,6 +81,20 @@ export function typecheckNotebooks(notebooks: NotebookSource[], compiler: "stric
 
 type TS = typeof ts;
 
+/** A program over the notebooks (each one virtual module, notebooks/<name>.ipynb.ts) and what they import. */
+function notebookProgram(t: TS, options: ts.CompilerOptions, notebooks: NotebookSource[]) {
+  const modules = new Map(notebooks.map((nb) => [virtualName(nb.file), { nb, ...notebookModule(nb) }]));
+  const host = t.createCompilerHost(options, true);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.fileExists = (f) => modules.has(path.resolve(f)) || fileExists.call(host, f);
+  host.readFile = (f) => modules.get(path.resolve(f))?.text ?? readFile.call(host, f);
+  host.getSourceFile = (f, lang, onError, create) => {
+    const m = modules.get(path.resolve(f));
+    return m ? t.createSourceFile(f, m.text, lang, true, t.ScriptKind.TS) : getSourceFile.call(host, f, lang, onError, create);
+  };
+  return { program: t.createProgram([...modules.keys()], options, host), modules };
+}
+
 /** The compiler options tslab's converter uses (node_modules/tslab/dist/converter.js). */
 function tslabOptions(t: TS): ts.CompilerOptions {
   return {
@@ -103,17 +107,7 @@ function tslabOptions(t: TS): ts.CompilerOptions {
 /** Compile with tslab's own TypeScript: errors in the notebooks and in every project file they import. */
 function tslabCheck(notebooks: NotebookSource[]): string[] {
   const t = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(require.resolve("tslab/package.json"))] })) as TS;
-  const options = tslabOptions(t);
-  const modules = new Map(notebooks.map((nb) => [virtualName(nb.file), { nb, ...notebookModule(nb) }]));
-  const host = t.createCompilerHost(options, true);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (f) => modules.has(path.resolve(f)) || fileExists.call(host, f);
-  host.readFile = (f) => modules.get(path.resolve(f))?.text ?? readFile.call(host, f);
-  host.getSourceFile = (f, lang, onError, create) => {
-    const m = modules.get(path.resolve(f));
-    return m ? t.createSourceFile(f, m.text, lang, true, t.ScriptKind.TS) : getSourceFile.call(host, f, lang, onError, create);
-  };
-  const program = t.createProgram([...modules.keys()], options, host);
+  const { program, modules } = notebookProgram(t, tslabOptions(t), notebooks);
   const problems: string[] = [];
   for (const sf of program.getSourceFiles()) {
     if (sf.fileName.includes("/node_modules/") || sf.isDeclarationFile) continue;
