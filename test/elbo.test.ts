@@ -112,10 +112,10 @@ describe("iwaeNll", () => {
     disposeModel(m);
   });
 
-  it("on a conv VAE: IWAE estimate of log p(x) >= ELBO with a fixed seed, reproducibly, without leaking tensors", () => {
+  it("on a conv VAE: IWAE estimate of log p(x) >= the ELBO of the same samples, agrees with negativeElbo(), reproducibly, without leaking tensors", () => {
     const vae = buildVae({ imageSize: 8, filters: [4, 8], latentDim: 2 });
     const x = tf.tidy(() => tf.randomUniform([6, 8, 8, 1], 0, 1, "float32", 11));
-    const run = () => ({ e: negativeElbo(vae, x, { seed: 2, batchSize: 4, samples: 8 }), w: iwaeNll(vae, x, { k: 100, seed: 2, batchSize: 4 }) });
+    const run = () => ({ e: negativeElbo(vae, x, { seed: 2, batchSize: 4, samples: 256 }), w: iwaeNll(vae, x, { k: 100, seed: 2, batchSize: 4 }) });
     run(); // warm up (first calls may allocate backend state)
     const before = tf.memory().numTensors;
     const a = run();
@@ -123,7 +123,11 @@ describe("iwaeNll", () => {
     expect(tf.memory().numTensors).toBe(before);
     // log p(x) >= IWAE_k >= ELBO, i.e. nll_iwae <= negative ELBO (same samples: exactly, by Jensen).
     expect(a.w.nll).toBeLessThanOrEqual(a.w.negativeElbo + 1e-4);
-    expect(a.w.nll).toBeLessThan(a.e.negativeElbo);
+    // Against negativeElbo()'s own (independent) samples only in expectation: on an untrained VAE the
+    // IWAE gain is ~0.01 nats, below an 8-sample ELBO's noise (it failed CI once: 44.3751 vs 44.3712).
+    // So: the two functions estimate the same ELBO (256 vs 100 samples: seen <= 0.025 apart in 12 random
+    // VAEs; KL here is ~0.09 nats, so a lost term fails).
+    expect(Math.abs(a.w.negativeElbo - a.e.negativeElbo)).toBeLessThan(0.05);
     expect(Number.isFinite(a.w.nll)).toBe(true);
     // Seeded: same seed, same numbers; another seed, other numbers.
     expect(b.w.nll).toBe(a.w.nll);
