@@ -1,8 +1,8 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { root, run, writeNotebook } from "./helpers/run";
+import { root, run, writeNotebook, type RunResult } from "./helpers/run";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gdl-runner-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -28,3 +28,94 @@ describe("npm run notebooks", () => {
     expect(JSON.stringify(executed.cells[0].outputs)).toMatch(/the good notebook ran/);
   }, 180_000);
 });
+
+// A cell that stops making progress fails after GDL_STALL_TIMEOUT seconds of silence (not after
+// nbclient's 1800 s cell timeout), saying what the kernel was doing; a dying kernel fails its cell
+// at once with its exit code. One runner call with five notebooks (each starts its own kernel);
+// the others still run after each failure.
+describe("npm run notebooks: stalled cells and dead kernels", () => {
+  const STALL = 4;
+  const nb = (name: string) => path.join(tmp, "stall", `${name}.ipynb`);
+  let r: RunResult;
+  let seconds: number;
+  /** The runner's report on one notebook: its FAIL line up to the next notebook's. */
+  const report = (name: string) => {
+    const lines = r.stderr.split("\n");
+    const start = lines.findIndex((l) => l.startsWith(`FAIL  ${nb(name)}`));
+    if (start < 0) return "";
+    const end = lines.findIndex((l, i) => i > start && /^(FAIL  |\d+ of \d+ notebooks failed)/.test(l));
+    return lines.slice(start, end < 0 ? undefined : end).join("\n");
+  };
+  /** Seconds the runner says a notebook took (kernel start included). */
+  const took = (name: string) => Number(/\(([\d.]+) s\)/.exec(report(name))?.[1] ?? NaN);
+
+  beforeAll(async () => {
+    fs.mkdirSync(path.join(tmp, "stall"), { recursive: true });
+    writeNotebook(nb("hang"), ['console.log("before")', "// waits forever\nawait new Promise(() => {});", 'console.log("never runs")']);
+    writeNotebook(nb("busy"), ["await new Promise((r) => setTimeout(r, 10));\nconst t0 = Date.now(); while (Date.now() - t0 < 120_000) {}"]);
+    writeNotebook(nb("exit"), ['console.log("before")', 'console.log("about to exit");\nprocess.exit(3);', 'console.log("never runs")']);
+    writeNotebook(nb("kill"), ['console.log("before")', 'process.kill(process.pid, "SIGKILL");']);
+    // Quiet for half the limit, then a cell that runs 2.5x the limit but prints every second.
+    writeNotebook(nb("progress"), [
+      `await new Promise((r) => setTimeout(r, ${STALL * 500}));\nconsole.log("quiet, then done")`,
+      `for (let i = 0; i < ${STALL * 2.5}; i++) { await new Promise((r) => setTimeout(r, 1000)); console.log(\`step \${i}\`); }`,
+    ]);
+    const t0 = Date.now();
+    r = await run(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), ...["hang", "busy", "exit", "kill", "progress"].map(nb)],
+      { env: { ...process.env, GDL_STALL_TIMEOUT: String(STALL), GDL_NOTEBOOK_OUT: path.join(tmp, "stall-out") } });
+    seconds = (Date.now() - t0) / 1000;
+  }, 300_000);
+
+  it("a cell awaiting a promise that never settles fails after the stall limit, naming the cell and an idle kernel", () => {
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    const text = report("hang");
+    expect(text).toMatch(/cell 2 \(code cell 2\):\n\s+1 \| \/\/ waits forever\n\s+2 \| await new Promise\(\(\) => \{\}\);/);
+    expect(text).toMatch(new RegExp(`stalled: no output and no reply from this cell for ${STALL} s.*; the limit is ${STALL} s`));
+    expect(text).toMatch(/the kernel process \(pid \d+\) was alive and idle \(0\.\d s of CPU in the last \d+ s/);
+    expect(text).toContain("a promise that never settles");
+    expect(text).toContain(`GDL_STALL_TIMEOUT=SECONDS`);
+    expect(took("hang")).toBeLessThan(STALL + 40); // kernel start included; was nbclient's 1800 s
+    const executed = JSON.parse(fs.readFileSync(path.join(tmp, "stall-out", "hang.ipynb"), "utf8"));
+    expect(JSON.stringify(executed.cells[0].outputs)).toContain("before");
+    expect(executed.cells[2].outputs).toEqual([]);
+  });
+
+  it("a cell in a synchronous loop without output fails too, naming a busy kernel", () => {
+    const text = report("busy");
+    expect(text).toMatch(/cell 1 \(code cell 1\):\n\s+1 \| await new Promise/);
+    expect(text).toMatch(new RegExp(`stalled: no output and no reply from this cell for ${STALL} s`));
+    expect(text).toMatch(/was alive and busy .*its event loop blocked: it did not answer heartbeats/);
+    expect(took("busy")).toBeLessThan(STALL + 40);
+  });
+
+  it("a cell that kills the kernel fails at once, naming the cell, saying the kernel died and how", () => {
+    const exit = report("exit");
+    expect(exit).toMatch(/cell 2 \(code cell 2\):\n\s+1 \| console\.log\("about to exit"\);\n\s+2 \| process\.exit\(3\);/);
+    expect(exit).toContain("the kernel died while this cell ran: its process ended (exit code 3: process.exit(3)");
+    expect(exit).toMatch(/the cell's last output:\n\s+about to exit/);
+    expect(exit).not.toContain("stalled");
+    const kill = report("kill");
+    expect(kill).toMatch(/cell 2 \(code cell 2\):\n\s+1 \| process\.kill\(process\.pid, "SIGKILL"\);/);
+    expect(kill).toContain("the kernel died while this cell ran: its process ended (killed by signal SIGKILL");
+    expect(kill).not.toContain("stalled");
+    // Found by nbclient's once-a-second poll of the process, not by the stall limit.
+    for (const name of ["exit", "kill"]) expect(took(name), name).toBeLessThan(STALL + 25);
+  });
+
+  it("a quiet cell within the limit and a long cell that prints progress pass; every notebook ran", () => {
+    expect(r.stdout).toMatch(new RegExp(`ok    ${nb("progress").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    expect(report("progress")).toBe("");
+    const executed = JSON.parse(fs.readFileSync(path.join(tmp, "stall-out", "progress.ipynb"), "utf8"));
+    expect(JSON.stringify(executed.cells[1].outputs)).toContain(`step ${STALL * 2.5 - 1}`);
+    expect(r.stderr).toMatch(/4 of 5 notebooks failed: .*hang\.ipynb, .*busy\.ipynb, .*exit\.ipynb, .*kill\.ipynb$/m);
+    expect(seconds).toBeLessThan(240);
+  });
+
+  it("rejects a GDL_STALL_TIMEOUT that is not a number of seconds, naming it", async () => {
+    const bad = await run(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), nb("progress")],
+      { env: { ...process.env, GDL_STALL_TIMEOUT: "ten", GDL_NOTEBOOK_OUT: path.join(tmp, "stall-out") } });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe("GDL_STALL_TIMEOUT=ten is not a number of seconds >= 0 (0 turns the stall check off; unset it for the default).");
+  });
+});
+
