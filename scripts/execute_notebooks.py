@@ -314,13 +314,36 @@ def describe(nb, idx):
     return f"cell {idx + 1} (code cell {code_no}):\n{src}"
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# nbconvert's HTML template configures MathJax 2 (MathJax.Hub.Config), so the project pins the
+# `mathjax` 2.7.x npm package; its MathJax.js (not latest.js, which goes to a CDN) and a config.
+MATHJAX = os.path.join(ROOT, "node_modules", "mathjax", "MathJax.js")
+MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
+_mathjax_warned = []
+
+
+def mathjax_url(out_dir):
+    """MathJax for an HTML export in out_dir: the project's copy, as a path relative to the HTML file,
+    so formulas render offline when the file is opened from the checkout. None (nbconvert's CDN
+    default) when node_modules/mathjax is missing, with a warning once."""
+    if os.path.exists(MATHJAX):
+        rel = os.path.relpath(MATHJAX, os.path.abspath(out_dir)).replace(os.sep, "/")
+        return rel + MATHJAX_CONFIG
+    if not _mathjax_warned:
+        _mathjax_warned.append(True)
+        print(f"warning: {MATHJAX} is missing (`npm ci` installs it): the exported HTML loads MathJax from a CDN, "
+              "so formulas show as TeX when offline", file=sys.stderr)
+    return None
+
+
 def export(nb, out_dir, name):
     from nbconvert import HTMLExporter
     from nbformat.sign import NotebookNotary
 
     NotebookNotary().sign(nb)
     atomic_write(os.path.join(out_dir, name + ".ipynb"), nbformat.writes(nb))
-    html, _ = HTMLExporter().from_notebook_node(nb)
+    url = mathjax_url(out_dir)
+    html, _ = (HTMLExporter(mathjax_url=url) if url else HTMLExporter()).from_notebook_node(nb)
     atomic_write(os.path.join(out_dir, name + ".html"), html)
 
 

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { root, run, writeNotebook, type RunResult } from "./helpers/run";
+import { launchChromium, shots } from "./helpers/browser";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gdl-runner-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -117,5 +118,48 @@ describe("npm run notebooks: stalled cells and dead kernels", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe("GDL_STALL_TIMEOUT=ten is not a number of seconds >= 0 (0 turns the stall check off; unset it for the default).");
   });
+});
+
+// nbconvert's HTML loads MathJax 2 from a CDN by default: offline, every formula stayed raw TeX.
+// The runner points it at the project's pinned `mathjax` package, by a path relative to the HTML.
+describe("npm run notebooks: exported HTML", () => {
+  it("renders formulas offline with the project's MathJax, opened from disk", async () => {
+    const nb = path.join(tmp, "formulas.ipynb");
+    writeNotebook(nb, [
+      { markdown: "The likelihood is a product\n$$\\mathcal{L}(\\theta \\mid \\mathbf{X}) = \\prod_{x} p_\\theta(x),$$\nso we sum logs: $\\ell(\\theta) = \\sum_x \\log p_\\theta(x)$ and $\\log 0 = -\\infty$." },
+      "6 * 7",
+    ]);
+    const out = path.join(tmp, "html-out");
+    const r = await run(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), nb], { env: { ...process.env, GDL_NOTEBOOK_OUT: out } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const file = path.join(out, "formulas.html");
+    const src = /<script src="([^"]*MathJax\.js)\?config=TeX-AMS_CHTML-full,Safe"/.exec(fs.readFileSync(file, "utf8"))?.[1];
+    expect(src, "the HTML loads MathJax.js from node_modules/mathjax").toMatch(/^(\.\.\/)+.*node_modules\/mathjax\/MathJax\.js$/);
+    expect(fs.existsSync(path.resolve(out, src!))).toBe(true);
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const remote: string[] = [];
+      page.on("request", (q) => { if (!/^(file|data|blob):/.test(q.url())) remote.push(q.url()); });
+      await page.goto(`file://${file}`);
+      await page.waitForFunction(() => {
+        const hub = (window as unknown as { MathJax?: { Hub?: { queue?: { pending: number } } } }).MathJax?.Hub;
+        return hub?.queue?.pending === 0 && document.querySelectorAll(".MathJax_CHTML").length > 0;
+      }, null, { timeout: 60_000 });
+      const shown = await page.evaluate(() => ({
+        formulas: document.querySelectorAll(".MathJax_CHTML").length,
+        display: document.querySelectorAll(".MJXc-display .MathJax_CHTML").length,
+        errors: document.querySelectorAll(".MathJax_Error, .mjx-merror").length,
+        text: (document.querySelector(".jp-MarkdownOutput") as HTMLElement).innerText,
+      }));
+      expect(shown).toMatchObject({ formulas: 3, display: 1, errors: 0 });
+      expect(shown.text).not.toMatch(/\$|\\mathcal|\\prod/); // no TeX left as text
+      expect(remote.filter((u) => /mathjax/i.test(u)), "MathJax came from the network").toEqual([]);
+      await page.locator(".jp-MarkdownOutput").first().screenshot({ path: path.join(shots, "exported-html-formulas.png") });
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
 });
 

@@ -28,12 +28,14 @@ export function runNotebook(nb: string, env: NodeJS.ProcessEnv = {}): Promise<Ru
   return run(process.execPath, [path.join(root, "scripts", "run-notebooks.mjs"), nb], { env: { ...process.env, ...env } });
 }
 
-/** Write a code-only notebook for the project kernel (outputs empty, stable cell ids). */
-export function writeNotebook(file: string, sources: readonly string[]): void {
+/** Write a notebook for the project kernel (outputs empty, stable cell ids): a string is a code cell. */
+export function writeNotebook(file: string, sources: readonly (string | { markdown: string })[]): void {
   const fs = require("fs") as typeof import("fs");
   fs.writeFileSync(file, JSON.stringify({
     nbformat: 4, nbformat_minor: 5,
     metadata: { kernelspec: { name: "tslab-workbook", display_name: "TypeScript (workbook)", language: "typescript" } },
-    cells: sources.map((source, i) => ({ id: `cell-${i}`, cell_type: "code", execution_count: null, metadata: {}, outputs: [], source })),
+    cells: sources.map((source, i) => typeof source === "string"
+      ? { id: `cell-${i}`, cell_type: "code", execution_count: null, metadata: {}, outputs: [], source }
+      : { id: `cell-${i}`, cell_type: "markdown", metadata: {}, source: source.markdown }),
   }));
 }
