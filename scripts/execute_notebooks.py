@@ -11,7 +11,8 @@ a cell has sent nothing (no output, no display update, no reply) for
 --stall-timeout seconds (default: $GDL_STALL_TIMEOUT, else 180 under QUICK=1 and
 600 otherwise; 0 turns it off), the runner says so -- notebook, cell, its first
 line, how long it has been silent, and whether the kernel process is alive, idle
-or busy -- stops the kernel and goes on with the next notebook. A kernel that
+or busy -- stops the kernel and goes on with the next notebook. The same limit bounds the wait
+for the kernel's answer to kernel_info before the first cell. A kernel that
 dies fails its cell at once (nbclient polls the process every second), with its
 exit code or signal.
 
@@ -75,6 +76,14 @@ class CellStalled(Exception):
     def __init__(self, cell_index, silent, limit, running, kernel):
         super().__init__(f"no message from the kernel for {silent:.0f} s")
         self.cell_index, self.silent, self.limit, self.running, self.kernel = cell_index, silent, limit, running, kernel
+
+
+class KernelSilent(Exception):
+    """The kernel did not answer nbclient's kernel_info request (sent before the first cell) in time."""
+
+    def __init__(self, limit):
+        super().__init__(f"the kernel started but did not answer kernel_info within {limit:g} s, before the first cell")
+        self.limit = limit
 
 
 def cpu_seconds(pid):
@@ -159,6 +168,16 @@ class WatchedClient(NotebookClient):
             raise
         finally:
             self.running = None
+
+    async def async_wait_for_reply(self, msg_id, cell=None):
+        # Before the first cell nbclient asks for kernel_info and waits --timeout (30 min) for the
+        # reply, outside any cell the watchdog sees: bound that wait by the stall limit too.
+        if cell is not None or not self.stall_timeout:
+            return await super().async_wait_for_reply(msg_id, cell)
+        try:
+            return await asyncio.wait_for(super().async_wait_for_reply(msg_id, cell), self.stall_timeout)
+        except asyncio.TimeoutError:
+            raise KernelSilent(self.stall_timeout) from None
 
     def limit_for(self, cell_index):
         if cell_index == self.settle_index:
@@ -380,9 +399,14 @@ def run(path, out_dir, timeout, kernel, stall_timeout):
     error = None
     try:
         client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError, CellStalled) as e:
+    except (CellExecutionError, CellTimeoutError, DeadKernelError, CellStalled, KernelSilent) as e:
         error = e
     dt = time.time() - t0
+    if isinstance(error, KernelSilent):
+        print(f"FAIL  {path}  ({dt:.1f} s)\n  {error}; the runner stopped it. No cell ran.\n"
+              f"  Run the notebook again; if it repeats, start the kernel by hand (npm start) and look at its log.\n"
+              f"  {STALL_ENV}=SECONDS (or --stall-timeout SECONDS) sets the limit; 0 turns the check off.", file=sys.stderr, flush=True)
+        return False
     if isinstance(error, CellStalled):
         if settle:
             nb.cells.pop()

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { root, run, writeNotebook, type RunResult } from "./helpers/run";
 import { launchChromium, shots } from "./helpers/browser";
+import { jupyterPython } from "../scripts/jupyter-env.mjs";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gdl-runner-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -110,6 +111,41 @@ describe("npm run notebooks: stalled cells and dead kernels", () => {
     expect(JSON.stringify(executed.cells[1].outputs)).toContain(`step ${STALL * 2.5 - 1}`);
     expect(r.stderr).toMatch(/4 of 5 notebooks failed: .*hang\.ipynb, .*busy\.ipynb, .*exit\.ipynb, .*kill\.ipynb$/m);
     expect(seconds).toBeLessThan(240);
+  });
+
+  it("a kernel that does not answer kernel_info before the first cell fails after the stall limit (nbclient waits --timeout)", async () => {
+    // The runner's client against a kernel connection that never replies (shell channel always empty,
+    // process alive): the wait nbclient bounds by --timeout (1800 s) ends after the 1 s stall limit.
+    const script = [
+      "import asyncio, sys, time",
+      "from queue import Empty",
+      "import nbformat",
+      "sys.path.insert(0, sys.argv[1])",
+      "from execute_notebooks import WatchedClient, KernelSilent",
+      "class Shell:",
+      "    async def get_msg(self, timeout=None):",
+      "        await asyncio.sleep(timeout)",
+      "        raise Empty",
+      "class Client:",
+      "    shell_channel = Shell()",
+      "    async def is_alive(self):",
+      "        return True",
+      "c = WatchedClient(nbformat.v4.new_notebook(), stall_timeout=1, timeout=1800)",
+      "c.kc = Client()",
+      "t0 = time.monotonic()",
+      "try:",
+      "    asyncio.run(c.async_wait_for_reply('kernel-info'))",
+      "    print('answered?')",
+      "except KernelSilent as e:",
+      "    print(f'{time.monotonic() - t0:.1f} {e}')",
+    ].join("\n");
+    const py = await jupyterPython(["nbclient", "nbformat"]);
+    const r = await run(py, ["-c", script, path.join(root, "scripts")]);
+    expect(r.stderr).toBe("");
+    const [secs, ...msg] = r.stdout.trim().split(" ");
+    expect(msg.join(" ")).toBe("the kernel started but did not answer kernel_info within 1 s, before the first cell");
+    expect(Number(secs)).toBeGreaterThanOrEqual(1);
+    expect(Number(secs)).toBeLessThan(10);
   });
 
   it("rejects a GDL_STALL_TIMEOUT that is not a number of seconds, naming it", async () => {
