@@ -366,6 +366,14 @@ def export(nb, out_dir, name):
     atomic_write(os.path.join(out_dir, name + ".html"), html)
 
 
+def export_or_warn(nb, out_dir, name):
+    """export(), but a failing export is a warning: the run's result matters more."""
+    try:
+        export(nb, out_dir, name)
+    except Exception as e:
+        print(f"warning: could not export {name}: {e}", file=sys.stderr)
+
+
 def load(path):
     """(notebook, None), or (None, one line saying why the file is not a notebook)."""
     try:
@@ -410,10 +418,7 @@ def run(path, out_dir, timeout, kernel, stall_timeout):
     if isinstance(error, CellStalled):
         if settle:
             nb.cells.pop()
-        try:
-            export(nb, out_dir, name)
-        except Exception as e:  # the run result matters more than the export
-            print(f"warning: could not export {name}: {e}", file=sys.stderr)
+        export_or_warn(nb, out_dir, name)
         if error.cell_index >= len(nb.cells):
             lines = ["  after the last cell, while the runner waited for the work the cells left running:",
                      f"  stalled: no answer for {error.silent:.0f} s (the limit is {error.limit:g} s); the runner stopped the kernel."]
@@ -432,10 +437,7 @@ def run(path, out_dir, timeout, kernel, stall_timeout):
         idx = client.died_at if client.died_at < len(nb.cells) else None
         failed = nb.cells[idx] if idx is not None else settle_cell
     origin = background_origin(nb, failed) if error is not None and failed is not None else None
-    try:
-        export(nb, out_dir, name)
-    except Exception as e:  # the run result matters more than the export
-        print(f"warning: could not export {name}: {e}", file=sys.stderr)
+    export_or_warn(nb, out_dir, name)  # after background_origin(), which copies the error under its cell
     if error is None:
         print(f"ok    {path}  ({dt:.1f} s)", flush=True)
         return True
