@@ -20,6 +20,8 @@
 //    promise) went to stderr of whichever cell ran last, and nothing failed.
 //    Now it shows under the cell that started the work, fails that cell if it
 //    is still running, else fails the next execute_request naming it.
+//  - more than 512 messages in one synchronous burst (zeromq 6's limit) made the
+//    next send throw "Socket is busy writing": each socket's sends now queue.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -840,7 +842,10 @@ function patchServer(jupyter) {
   // we reach through the first message it parses (publishStatus gets it).
   const publishStatus = S.publishStatus;
   S.publishStatus = function (status, parent) {
-    if (!this.messageClass) this.messageClass = parent.constructor;
+    if (!this.messageClass) {
+      this.messageClass = parent.constructor;
+      queueSends(this.messageClass.prototype);
+    }
     return publishStatus.call(this, status, parent);
   };
   const dispatch = S.handleShellMessage;
@@ -867,6 +872,48 @@ function patchServer(jupyter) {
     } finally {
       this.publishStatus("idle", msg);
     }
+  };
+}
+
+/**
+ * zeromq 6's `send` is asynchronous and rejects ("Socket is busy writing; only one send
+ * operation may be in progress at any time") while an earlier send on the same socket is
+ * still in flight; tslab does not await it, so a cell that displays fast (a training loop's
+ * progress, several figures in a row) lost messages and got an error. Each socket's sends now
+ * go out one after another, in order.
+ */
+function queueSends(proto) {
+  if (proto.__gdlQueuedSends) return;
+  proto.__gdlQueuedSends = true;
+  const signAndSend = proto.signAndSend;
+  const last = new WeakMap(); // socket -> its latest send's promise
+  const waiting = new WeakMap(); // socket -> the queue of sends that found it busy, until it drains
+  proto.signAndSend = function (key, sock) {
+    const report = (e) => process.stderr.write(`kernel: a ${this.header?.msg_type ?? "message"} could not be sent: ${e?.message ?? e}\n`);
+    const queued = {
+      send: (frames) => {
+        if (!waiting.has(sock)) {
+          // The usual case: send at once, as tslab did (a cell's execute_input must leave before
+          // its synchronous code runs, a shutdown_reply before close()).
+          try {
+            const p = sock.send(frames);
+            last.set(sock, p);
+            p.catch(report);
+            return p;
+          } catch (e) {
+            if (!/busy writing/.test(e?.message ?? "")) throw e;
+          }
+        }
+        // Busy: wait for the send in flight (and those queued before), then send, in order.
+        const p = (waiting.get(sock) ?? last.get(sock) ?? Promise.resolve()).catch(() => {}).then(() => sock.send(frames));
+        p.catch(report);
+        last.set(sock, p);
+        waiting.set(sock, p);
+        p.finally(() => { if (waiting.get(sock) === p) waiting.delete(sock); }).catch(() => {});
+        return p;
+      },
+    };
+    return signAndSend.call(this, key, queued);
   };
 }
 

@@ -255,6 +255,19 @@ class KernelConformance(jkt.KernelTests):
         r5, _ = run_cell(self.kc, "5")
         self.assertEqual(r5["content"]["execution_count"], n2 + 1)
 
+    def test_fast_displays_all_arrive_in_order(self):
+        # zeromq 6 answers 512 sends in a row at once, then delays one and rejects any send while it
+        # is in flight ("Socket is busy writing"); the kernel queues each socket's sends instead.
+        self.flush_channels()
+        n = 1500
+        code = ('import * as tslab from "tslab";\n'
+                f'for (let i = 0; i < {n}; i++) tslab.display.html(`<p>${{i}}</p>`);')
+        reply, msgs = run_cell(self.kc, code, timeout=120)
+        self.assertEqual(reply["content"]["status"], "ok", reply["content"])
+        self.assertEqual(of_type(msgs, "error"), [])
+        shown = [m["content"]["data"]["text/html"] for m in of_type(msgs, "display_data")]
+        self.assertEqual(shown, [f"<p>{i}</p>" for i in range(n)])
+
     def test_statement_has_no_result(self):
         self.flush_channels()
         reply, msgs = run_cell(self.kc, "let unusedVar = 3;")
