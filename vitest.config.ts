@@ -1,13 +1,16 @@
 import { defineConfig } from "vitest/config";
-import { nativeStatus } from "./test/helpers/native";
+import { ensureNativeSetup, nativeStatus } from "./test/helpers/native";
 
 // Two projects: every test on wasm (the default that works everywhere), and the
 // backend-dependent ones (kernels and gradients, training, models, every notebook)
-// again on tensorflow (tfjs-node, `npm run setup:native`). Where tfjs-node does not
-// load, the tensorflow project is one test that says so: skipped, or failed under
-// GDL_REQUIRE_NATIVE=1 (CI).
+// again on tensorflow (tfjs-node). Before choosing, the native backend is set up as
+// `npm start` does it (scripts/setup-native.mjs --auto: nothing when it loads, a
+// restore from the cache after npm ci, else the build; GDL_NATIVE=0 skips it). Where
+// tfjs-node still does not load, the tensorflow project is one test that says so:
+// skipped, or failed under GDL_REQUIRE_NATIVE=1 (CI).
 const BOTH_BACKENDS = ["test/kernels.test.ts", "test/train.test.ts", "test/memory.test.ts", "test/models.test.ts", "test/notebooks.test.ts"];
 const NOT_SET_UP = "test/native-not-set-up.test.ts";
+ensureNativeSetup();
 const native = nativeStatus();
 
 export default defineConfig({

@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { pidLock } from "./pid-lock.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const VENV = process.env.GDL_VENV ? path.resolve(process.env.GDL_VENV) : path.join(root, ".venv");
@@ -70,35 +71,8 @@ export async function ensureVenv(reqFiles, { log = (s) => console.error(s) } = {
 }
 
 // One installer at a time: `npm test` workers, or `npm start` next to `npm test`, would
-// otherwise run pip into the same venv at once. The lock is a folder holding the owner's pid;
-// a lock whose owner is gone is taken over.
-async function lock(log) {
-  const dir = `${VENV}.lock`;
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  let told = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(dir);
-      fs.writeFileSync(path.join(dir, "pid"), String(process.pid));
-      return () => fs.rmSync(dir, { recursive: true, force: true });
-    } catch (e) {
-      if (e.code !== "EEXIST") throw e;
-    }
-    let pid = 0, stale = false;
-    try {
-      pid = Number(fs.readFileSync(path.join(dir, "pid"), "utf8") || 0);
-      let alive = false;
-      try { alive = pid > 0 && process.kill(pid, 0); } catch (e) { alive = e.code === "EPERM"; }
-      stale = pid > 0 && !alive;
-    } catch {
-      // No pid yet: its owner is between mkdir and write, or died there (then the lock is old).
-      try { stale = Date.now() - fs.statSync(dir).mtimeMs > 10_000; } catch { continue; }
-    }
-    if (stale) { fs.rmSync(dir, { recursive: true, force: true }); continue; }
-    if (!told) { log(`Waiting for another install into ${VENV} (pid ${pid || "?"}) to finish…`); told = true; }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+// otherwise run pip into the same venv at once.
+const lock = (log) => pidLock(`${VENV}.lock`, (pid) => log(`Waiting for another install into ${VENV} (pid ${pid}) to finish…`));
 
 async function fill(files, log) {
   const todo = files.filter((f) => !isInstalled(f));

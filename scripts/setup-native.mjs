@@ -10,17 +10,28 @@
 //      else pip installs tensorflow-cpu into the project venv (.venv);
 //   4. builds tfjs-node's N-API binding against it with npm's own node-gyp and the
 //      Node installation's headers, into the folder tfjs-node loads it from;
-//   5. checks that it loads and computes.
+//   5. checks that it loads and computes, and keeps the build (binding + TensorFlow's
+//      libraries) in a cache outside node_modules (scripts/native-cache.mjs), so that
+//      after a fresh `npm ci` steps 3-4 become a restore of a few seconds.
+// Before any of that, and also when tfjs-node already loads, it applies a small
+// reviewed source patch to tfjs-node's dist/ (TFJS_NODE_PATCHES below) so that the
+// same files run on Node 20 and on Node 23+ (which removed util.isNullOrUndefined).
 // Nothing outside the project is written. Every failure ends in one message that
 // says what is missing and how to get it; the workbook keeps working on wasm.
 //
 //   npm run setup:native            # idempotent: exits at once if tfjs-node loads
-//   npm run setup:native -- --force # rebuild even if it loads
+//   npm run setup:native -- --force # rebuild even if it loads (and renew the cache entry)
+//   node scripts/setup-native.mjs --auto
+//       what `npm start` and `npm test` run first (autoSetupNative): silent when tfjs-node
+//       loads, a restore from the cache or the whole setup otherwise; never fails (a problem
+//       is one message and the workbook stays on wasm); GDL_NATIVE=0 skips it.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureVenv, venvPython, VENV } from "./python-env.mjs";
+import { cacheRoot, findEntries, restoreEntry, storeEntry } from "./native-cache.mjs";
+import { pidLock } from "./pid-lock.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const TFJS_NODE = path.join(root, "node_modules", "@tensorflow", "tfjs-node");
@@ -29,8 +40,21 @@ const LOG = path.join(root, "build", "setup-native.log");
 /** Written next to the staged library: where it came from (for messages and tests). */
 export const MARKER = path.join(TFJS_NODE, "deps", "gdl-native.json");
 
-/** A failure the learner can act on: `message` says what is missing and how to get it. */
-export class SetupError extends Error {}
+/** Per-checkout state of the automatic setup (the lock, the last failure); npm ci clears it. */
+const STATE = path.join(root, "node_modules", ".cache", "gdl-native");
+const FAILED = path.join(STATE, "failed.json");
+
+/**
+ * A failure the learner can act on: `message` says what is missing and how to get it.
+ * `cheap`: found before anything was installed or built (a missing tool, a wrong
+ * GDL_TENSORFLOW_DIR), so the automatic setup checks it again on every start.
+ */
+export class SetupError extends Error {
+  constructor(message, { cheap = false } = {}) {
+    super(message);
+    this.cheap = cheap;
+  }
+}
 
 const say = (s) => console.error(`setup:native: ${s}`);
 
@@ -68,6 +92,8 @@ const tf = require("@tensorflow/tfjs-node");
 const x = tf.ones([1, 8, 8, 1]);
 const y = tf.conv2d(x, tf.ones([3, 3, 1, 2]), 1, "same").sum().dataSync()[0];
 if (y !== 968) throw new Error("conv2d on tfjs-node gave " + y + ", expected 968");
+const k = tf.topk(tf.tensor1d([1, 5, 3]), 2).indices.dataSync().join();
+if (k !== "1,2") throw new Error("topk on tfjs-node gave indices " + k + ", expected 1,2");
 console.log("GDL_NATIVE_OK " + JSON.stringify({ backend: tf.getBackend(), tensorflow: tf.backend().binding.TF_Version }));
 `;
 
@@ -81,6 +107,115 @@ export async function loadCheck() {
   return { ok: false, error: err.trim().slice(0, 300) };
 }
 
+// ---------------------------------------------------------------- Node 23+ patch
+
+/**
+ * tfjs-node 4.22.0 calls util.isNullOrUndefined, which Node 23 removed (DEP0051), and
+ * util.isArray (deprecated, DEP0044): on Node 23+ every op that builds a dtype attribute
+ * (conv2d, topk, ...) throws "TypeError: (0 , util_1.isNullOrUndefined) is not a function".
+ * Upstream fixed it in tensorflow/tfjs#8425 (merged, not released in any 4.22.x), with
+ * the plain-JS equivalents below; we apply the same change to the installed dist/, the
+ * only place these calls are (the scan below checks the whole dist/ for the rest of
+ * Node's removed util.is* functions). Not a polyfill of util: a learner's own code
+ * sees Node's util as it is.
+ * Each entry: the exact compiled text in tfjs-node 4.22.0 and how often it occurs.
+ */
+export const TFJS_NODE_PATCHED_VERSION = "4.22.0";
+export const TFJS_NODE_PATCHES = [
+  { file: "dist/nodejs_kernel_backend.js", from: "(0, util_1.isNullOrUndefined)(tensorsOrDtype)", to: "(tensorsOrDtype == null)", count: 2 },
+  { file: "dist/nodejs_kernel_backend.js", from: "(0, util_1.isNullOrUndefined)(tensors)", to: "(tensors == null)", count: 1 },
+  { file: "dist/nodejs_kernel_backend.js", from: "(0, util_1.isArray)(tensors)", to: "Array.isArray(tensors)", count: 1 },
+  { file: "dist/kernels/TopK.js", from: "(0, util_1.isNullOrUndefined)(k) ? 1 : k", to: "(k == null) ? 1 : k", count: 1 },
+  { file: "dist/kernels/TopK.js", from: "(0, util_1.isNullOrUndefined)(sorted) ? true : sorted", to: "(sorted == null) ? true : sorted", count: 1 },
+];
+
+/** Node's util functions removed in Node 23 (isArray, _extend: deprecated, still there). */
+export const REMOVED_UTIL = ["isBoolean", "isBuffer", "isDate", "isError", "isFunction", "isNull", "isNullOrUndefined", "isNumber", "isObject", "isPrimitive", "isRegExp", "isString", "isSymbol", "isUndefined", "log", "isArray", "_extend"];
+
+const occurrences = (text, s) => text.split(s).length - 1;
+
+function jsFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? jsFiles(p) : e.isFile() && e.name.endsWith(".js") ? [p] : [];
+  });
+}
+
+/**
+ * Calls of removed/deprecated util functions in a package's dist/: through a name bound
+ * to require("util") (`util_1.isNull(`, `util.isString(`), a destructured import, or
+ * require("util").isX directly. [{file, line, name}], file relative to `pkgDir`.
+ */
+export function removedUtilCalls(pkgDir) {
+  const found = [];
+  const fn = REMOVED_UTIL.join("|");
+  for (const file of jsFiles(path.join(pkgDir, "dist"))) {
+    const text = fs.readFileSync(file, "utf8");
+    if (!/require\(\s*["'](?:node:)?util["']\s*\)/.test(text)) continue;
+    const names = [...text.matchAll(/\b(?:var|let|const)\s+([\w$]+)\s*=\s*require\(\s*["'](?:node:)?util["']\s*\)/g)].map((m) => m[1]);
+    const res = [new RegExp(`require\\(\\s*["'](?:node:)?util["']\\s*\\)\\.(${fn})\\b`, "g"),
+      new RegExp(`\\{[^}]*\\b(${fn})\\b[^}]*\\}\\s*=\\s*require\\(\\s*["'](?:node:)?util["']\\s*\\)`, "g")];
+    if (names.length) res.push(new RegExp(`(?<![\\w$.])(?:${names.map((n) => n.replace(/\$/g, "\\$")).join("|")})\\.(${fn})\\b`, "g"));
+    for (const re of res) {
+      for (const m of text.matchAll(re)) {
+        found.push({ file: path.relative(pkgDir, file), line: text.slice(0, m.index).split("\n").length, name: m[1] });
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Apply TFJS_NODE_PATCHES to the tfjs-node package in `pkgDir` (idempotent: patched
+ * text is left as it is). Throws a SetupError naming the file and the fix when a file
+ * has neither the expected text nor its replacement (another tfjs-node version), or
+ * when dist/ still calls a removed util function afterwards. Returns {changed: [files]}.
+ */
+export function patchTfjsNode(pkgDir = TFJS_NODE) {
+  const version = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")).version;
+  const texts = new Map();
+  const problems = [];
+  for (const p of TFJS_NODE_PATCHES) {
+    const file = path.join(pkgDir, p.file);
+    if (!texts.has(p.file)) texts.set(p.file, { original: fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null });
+    const t = texts.get(p.file);
+    if (t.original === null) {
+      problems.push(`${p.file} does not exist`);
+      continue;
+    }
+    t.text ??= t.original;
+    const from = occurrences(t.text, p.from);
+    if (from === p.count) t.text = t.text.split(p.from).join(p.to);
+    else if (from !== 0 || occurrences(t.text, p.to) < p.count) {
+      problems.push(`${p.file}: expected ${p.count}× \`${p.from}\` (to become \`${p.to}\`), found ${from}×${from === 0 ? " and not the patched text either" : ""}`);
+    }
+  }
+  const dist = path.join(pkgDir, "dist");
+  const shown = path.relative(root, dist).startsWith("..") ? dist : path.relative(root, dist);
+  const fix = `scripts/setup-native.mjs patches tfjs-node ${TFJS_NODE_PATCHED_VERSION} for Node 23+ (the change of tensorflow/tfjs#8425); if this tfjs-node already contains that fix (no util.is* calls: grep -rn "util_1\\.is" ${shown}), delete the entries of TFJS_NODE_PATCHES, otherwise update their from/to to this version's text`;
+  if (problems.length) throw new SetupError(`tfjs-node ${version} is not the text the Node 23+ patch expects:\n  ${problems.join("\n  ")}\nFix: ${fix}.`);
+  const changed = [];
+  for (const [rel, t] of texts) {
+    if (t.text === t.original) continue;
+    const file = path.join(pkgDir, rel);
+    fs.writeFileSync(`${file}.tmp`, t.text, { mode: fs.statSync(file).mode });
+    fs.renameSync(`${file}.tmp`, file);
+    changed.push(rel);
+  }
+  const left = removedUtilCalls(pkgDir);
+  if (left.length) {
+    throw new SetupError(`tfjs-node ${version} still calls util functions that Node 23+ removed or deprecates: ${left.map((c) => `${c.file}:${c.line} util.${c.name}`).join(", ")}.\nFix: add an entry {file, from, to, count} for each to TFJS_NODE_PATCHES in scripts/setup-native.mjs (util.isNullOrUndefined(x) → (x == null), util.isArray(x) → Array.isArray(x), ...; see tensorflow/tfjs#8425).`);
+  }
+  return { changed };
+}
+
+/** patchTfjsNode() on the installed tfjs-node, if its files are there; tells what it changed. */
+function patchInstalled() {
+  if (!fs.existsSync(path.join(TFJS_NODE, "package.json"))) return;
+  const { changed } = patchTfjsNode(TFJS_NODE);
+  if (changed.length) say(`patched tfjs-node for Node 23+ (util.isNullOrUndefined/util.isArray → plain JS, as in tensorflow/tfjs#8425): ${changed.join(", ")}.`);
+}
+
 // ---------------------------------------------------------------- build tools
 
 function probe(cmd, args) {
@@ -88,24 +223,53 @@ function probe(cmd, args) {
   return r.error || r.status !== 0 ? null : `${r.stdout}${r.stderr}`.trim().split("\n")[0];
 }
 
-/** node-gyp: the one npm runs scripts with, else npm's bundled copy next to this Node. */
-export function findNodeGyp(env = process.env) {
-  const tried = [env.npm_config_node_gyp, path.resolve(path.dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js")];
-  const npm = probe("npm", ["root", "-g"]);
-  if (npm) tried.push(path.join(npm, "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"));
-  return tried.filter(Boolean).find((p) => fs.existsSync(p)) ?? null;
+/** The first `name` on PATH, its symlinks resolved; null if none. */
+function onPath(name, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const p = path.join(dir, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return fs.realpathSync(p);
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }
 
-/** Node's own C headers (node_api.h), so node-gyp need not download them. */
+/**
+ * node-gyp: the one npm runs scripts with, else npm's bundled copy next to this Node, beside
+ * the npm on PATH (.../npm/bin/npm-cli.js; a Node from npm's `node` package has no npm of
+ * its own), or in npm's global root.
+ */
+export function findNodeGyp(env = process.env) {
+  const gypOfNpm = (npmDir) => path.join(npmDir, "node_modules", "node-gyp", "bin", "node-gyp.js");
+  const tried = [env.npm_config_node_gyp, gypOfNpm(path.resolve(path.dirname(process.execPath), "..", "lib", "node_modules", "npm"))];
+  const npmCli = onPath("npm", env);
+  if (npmCli) tried.push(gypOfNpm(path.resolve(path.dirname(npmCli), "..")));
+  const found = tried.filter(Boolean).find((p) => fs.existsSync(p));
+  if (found) return found;
+  const npm = probe("npm", ["root", "-g"]);
+  const global = npm ? gypOfNpm(path.join(npm, "npm")) : null;
+  return global && fs.existsSync(global) ? global : null;
+}
+
+/**
+ * Node's own C headers (node_api.h), so node-gyp need not download them: next to this Node
+ * (nodejs.org archives, Debian's libnode-dev at /usr), or, for a Node from npm's `node`
+ * package (node_modules/node/bin/node), in its platform package node-<platform>-<arch>.
+ */
 export function nodeHeadersDir() {
   const dir = path.resolve(path.dirname(process.execPath), "..");
-  return fs.existsSync(path.join(dir, "include", "node", "node_api.h")) ? dir : null;
+  const platformPkg = `node-${process.platform}-${process.arch}`;
+  return [dir, path.join(dir, "node_modules", platformPkg), path.join(dir, "..", platformPkg)]
+    .find((d) => fs.existsSync(path.join(d, "include", "node", "node_api.h"))) ?? null;
 }
 
 /** Everything the build needs besides TensorFlow; throws one SetupError naming what is missing. */
 export function checkBuildTools(env = process.env) {
   if (process.platform !== "linux" || process.arch !== "x64") {
-    throw new SetupError(`building tfjs-node against a local TensorFlow is supported on Linux x64 only (this is ${process.platform}-${process.arch}). tfjs-node's own install (npm install @tensorflow/tfjs-node) downloads prebuilt files where it can reach storage.googleapis.com; otherwise the workbook runs on wasm.`);
+    throw new SetupError(`building tfjs-node against a local TensorFlow is supported on Linux x64 only (this is ${process.platform}-${process.arch}). tfjs-node's own install (npm install @tensorflow/tfjs-node) downloads prebuilt files where it can reach storage.googleapis.com; otherwise the workbook runs on wasm.`, { cheap: true });
   }
   const missing = [];
   const cxx = env.CXX || "g++";
@@ -114,10 +278,10 @@ export function checkBuildTools(env = process.env) {
   const py = env.PYTHON || "python3";
   if (!probe(py, ["--version"])) missing.push(`Python 3 for node-gyp (${py} not found)`);
   if (missing.length) {
-    throw new SetupError(`cannot build tfjs-node's binding: missing ${missing.join(", ")}. Debian/Ubuntu: apt-get install g++ make python3; macOS: xcode-select --install.`);
+    throw new SetupError(`cannot build tfjs-node's binding: missing ${missing.join(", ")}. Debian/Ubuntu: apt-get install g++ make python3; macOS: xcode-select --install.`, { cheap: true });
   }
   const gyp = findNodeGyp(env);
-  if (!gyp) throw new SetupError("cannot build tfjs-node's binding: npm's node-gyp was not found next to this Node. Run the command through npm (npm run setup:native), or install node-gyp (npm install -g node-gyp) and set npm_config_node_gyp=/path/to/node-gyp.js.");
+  if (!gyp) throw new SetupError("cannot build tfjs-node's binding: npm's node-gyp was not found next to this Node. Run the command through npm (npm run setup:native), or install node-gyp (npm install -g node-gyp) and set npm_config_node_gyp=/path/to/node-gyp.js.", { cheap: true });
   return { cxx, python: py, nodeGyp: gyp, nodedir: nodeHeadersDir() };
 }
 
@@ -128,7 +292,7 @@ async function ensurePackage() {
   say("installing @tensorflow/tfjs-node's files (npm, without its libtensorflow download)…");
   // The lockfile pins it; --no-save leaves package.json and the lockfile alone.
   const npm = process.env.npm_execpath && fs.existsSync(process.env.npm_execpath) ? [process.execPath, [process.env.npm_execpath]] : ["npm", []];
-  const r = await run(npm[0], [...npm[1], "install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund"]);
+  const r = await run(npm[0], [...npm[1], "install", "--no-save", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"]);
   if (r.status !== 0 || !fs.existsSync(path.join(TFJS_NODE, "binding.gyp"))) {
     throw new SetupError(`npm could not install @tensorflow/tfjs-node's files (exit ${r.status}):\n${excerpt(r.out)}\nCheck that the npm registry is reachable (npm ping), then run npm run setup:native again.`);
   }
@@ -151,7 +315,7 @@ export function tensorflowLayout(dir) {
     if (!fs.existsSync(framework)) return { problem: `${lib} is there but ${framework} is missing` };
     const include = path.join(dir, "include");
     if (!fs.existsSync(path.join(include, "tensorflow", "c", "c_api.h"))) return { problem: `${include}/tensorflow/c/c_api.h is missing (TensorFlow's C headers)` };
-    return { lib, framework, include, libDir };
+    return { lib, framework, include, libDir, dir };
   }
   return { problem: `${dir} has neither libtensorflow_cc.so.2 (a Python tensorflow folder) nor lib/libtensorflow.so.2 (a libtensorflow archive)` };
 }
@@ -195,7 +359,7 @@ export function tensorflowCandidates(env = process.env) {
     const dir = path.resolve(env.GDL_TENSORFLOW_DIR);
     const l = tensorflowLayout(dir);
     if (l.problem) {
-      throw new SetupError(`GDL_TENSORFLOW_DIR=${env.GDL_TENSORFLOW_DIR} is not a TensorFlow C library: ${l.problem}. Point it at the tensorflow folder of a Python installation (python3 -c "import tensorflow, os; print(os.path.dirname(tensorflow.__file__))") or at an unpacked libtensorflow archive, or unset it.`);
+      throw new SetupError(`GDL_TENSORFLOW_DIR=${env.GDL_TENSORFLOW_DIR} is not a TensorFlow C library: ${l.problem}. Point it at the tensorflow folder of a Python installation (python3 -c "import tensorflow, os; print(os.path.dirname(tensorflow.__file__))") or at an unpacked libtensorflow archive, or unset it.`, { cheap: true });
     }
     return [{ ...l, source: `GDL_TENSORFLOW_DIR=${env.GDL_TENSORFLOW_DIR}` }];
   }
@@ -261,21 +425,110 @@ async function build(tf, tools) {
   }
 }
 
+// ---------------------------------------------------------------- the cache
+
+/** The tfjs-node version: the installed package's, else the lockfile's (npm ci dropped it). */
+function tfjsNodeVersion() {
+  for (const [file, get] of [[path.join(TFJS_NODE, "package.json"), (j) => j.version], [path.join(root, "package-lock.json"), (j) => j.packages?.["node_modules/@tensorflow/tfjs-node"]?.version]]) {
+    try {
+      const v = get(JSON.parse(fs.readFileSync(file, "utf8")));
+      if (v) return v;
+    } catch {
+      // not there
+    }
+  }
+  return null;
+}
+
+/** The TensorFlow version bench/requirements-tensorflow.txt pins (cache entries of it come first). */
+function pinnedTensorflow() {
+  try {
+    return /^tensorflow(?:-cpu)?==(\S+)/m.exec(fs.readFileSync(path.join(root, TF_REQUIREMENTS), "utf8"))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Cache entries that fit this checkout and Node (GDL_TENSORFLOW_DIR: only builds from that folder). */
+export function usableCacheEntries(env = process.env) {
+  const tfjsNode = tfjsNodeVersion();
+  if (!tfjsNode) return [];
+  const tensorflowDir = env.GDL_TENSORFLOW_DIR ? path.resolve(env.GDL_TENSORFLOW_DIR) : null;
+  return findEntries({ tfjsNode, maxNapi: Number(process.versions.napi), tensorflowDir, preferTensorflow: pinnedTensorflow() }, env);
+}
+
+const seconds = (t0) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+
+function writeMarker(marker) {
+  fs.writeFileSync(`${MARKER}.tmp`, JSON.stringify({ ...marker, node: process.version, date: new Date().toISOString() }, null, 2));
+  fs.renameSync(`${MARKER}.tmp`, MARKER);
+}
+
+/** Restore the best usable cache entry; the load check result, or null when none (or none loads). */
+async function restoreFromCache(env) {
+  const entries = usableCacheEntries(env);
+  if (entries.length === 0) return null;
+  const t0 = Date.now();
+  say(`restoring the native backend from the cache (${entries[0].dir}: ${entries[0].source}; no build needed)…`);
+  await ensurePackage();
+  patchInstalled();
+  const napi = napiVersion();
+  for (const entry of entries.filter((e) => e.napi === napi.version)) {
+    restoreEntry(entry, { tfjsNodeDir: TFJS_NODE, modulePath: napi.modulePath });
+    const check = await loadCheck();
+    if (check.ok) {
+      writeMarker({ source: `${entry.source}, built on Node ${entry.builtWith}, restored from ${entry.dir}`, library: path.join(entry.dir, "lib", entry.main), tensorflow: check.tensorflow, cache: entry.dir });
+      say(`ok: restored in ${seconds(t0)}; tfjs-node loads TensorFlow ${check.tensorflow}, initBackend() picks the tensorflow backend (GDL_BACKEND=wasm still forces wasm).`);
+      return { ...check, how: "cache", cache: entry.dir };
+    }
+    say(`the cached build in ${entry.dir} does not load here (${check.error}); trying the next way.`);
+    fs.rmSync(path.join(TFJS_NODE, "deps"), { recursive: true, force: true });
+    fs.rmSync(napi.modulePath, { recursive: true, force: true });
+  }
+  return null;
+}
+
+/** Keep a working build in the cache; a failure to cache is a note, not an error. */
+function cacheBuild(tf, check, env) {
+  const napi = napiVersion();
+  try {
+    const c = storeEntry({ binding: path.join(napi.modulePath, `${napi.pkg.binary?.module_name ?? "tfjs_binding"}.node`), tf, napi: napi.version, tfjsNode: napi.pkg.version, tensorflow: check.tensorflow }, env);
+    const how = c.copied ? `${Math.round(c.bytes / 1e6)} MB of TensorFlow libraries copied` : "TensorFlow's libraries as hard links, no extra space";
+    say(`cached in ${c.dir} (${how}): after a fresh npm ci, and in other checkouts, it is restored in seconds.`);
+  } catch (e) {
+    say(`note: could not cache the build in ${cacheRoot(env)} (${e.message}); a fresh npm ci will build it again.`);
+  }
+}
+
 // ---------------------------------------------------------------- main
 
-export async function setupNative({ force = false, env = process.env } = {}) {
+/**
+ * Make tfjs-node load: nothing when it does, else restore the cached build, else build it.
+ * `auto` (npm start, npm test): quiet when nothing is to do, and one progress line before a
+ * build. Throws a SetupError saying what is missing.
+ */
+export async function setupNative({ force = false, auto = false, env = process.env } = {}) {
   fs.rmSync(LOG, { force: true });
+  // First, so the files that load here (Node 20) are the ones that load on Node 23+.
+  patchInstalled();
   if (!force) {
     const now = await loadCheck();
     if (now.ok) {
-      const how = fs.existsSync(MARKER) ? JSON.parse(fs.readFileSync(MARKER, "utf8")).source : "tfjs-node's own prebuilt files";
-      say(`@tensorflow/tfjs-node already loads TensorFlow ${now.tensorflow} (${how}); nothing to do (--force rebuilds).`);
-      return now;
+      if (!auto) {
+        const how = fs.existsSync(MARKER) ? JSON.parse(fs.readFileSync(MARKER, "utf8")).source : "tfjs-node's own prebuilt files";
+        say(`@tensorflow/tfjs-node already loads TensorFlow ${now.tensorflow} (${how}); nothing to do (--force rebuilds). Its Node 23+ patch (tensorflow/tfjs#8425) is in place.`);
+      }
+      return { ...now, how: "loaded" };
     }
+    const restored = await restoreFromCache(env);
+    if (restored) return restored;
   }
   const tools = checkBuildTools(env);
   if (env.GDL_TENSORFLOW_DIR) tensorflowCandidates(env); // a wrong value fails before anything is installed
+  const t0 = Date.now();
+  if (auto) say("setting up the native TensorFlow backend (tfjs-node) once: ~1-2 min (TensorFlow from pip if none is found, then a ~10 s build); later starts reuse it. GDL_NATIVE=0 skips this.");
   await ensurePackage();
+  patchInstalled(); // a freshly installed package
   let candidates = tensorflowCandidates(env);
   if (candidates.length === 0) {
     say(`no TensorFlow for Python found (${pythons(env).join(", ")}); installing tensorflow-cpu into ${path.relative(process.cwd(), VENV) || VENV} (${TF_REQUIREMENTS}, once; ~1 min)…`);
@@ -299,11 +552,10 @@ export async function setupNative({ force = false, env = process.env } = {}) {
     }
     const check = await loadCheck();
     if (check.ok) {
-      const marker = { source: tf.source, library: tf.lib, tensorflow: check.tensorflow, node: process.version, date: new Date().toISOString() };
-      fs.writeFileSync(`${MARKER}.tmp`, JSON.stringify(marker, null, 2));
-      fs.renameSync(`${MARKER}.tmp`, MARKER);
-      say(`ok: tfjs-node loads TensorFlow ${check.tensorflow} from ${tf.source}; initBackend() now picks the tensorflow backend (GDL_BACKEND=wasm still forces wasm).`);
-      return check;
+      writeMarker({ source: tf.source, library: tf.lib, tensorflow: check.tensorflow });
+      say(`ok: tfjs-node loads TensorFlow ${check.tensorflow} from ${tf.source} (set up in ${seconds(t0)}); initBackend() now picks the tensorflow backend (GDL_BACKEND=wasm still forces wasm).`);
+      cacheBuild(tf, check, env);
+      return { ...check, how: "built" };
     }
     // Built but does not load or compute: an ABI mismatch (e.g. a TensorFlow 1.x or a much newer C API).
     failures.push(`built against ${tf.source}, but it does not load: ${check.error}`);
@@ -312,13 +564,80 @@ export async function setupNative({ force = false, env = process.env } = {}) {
   throw new SetupError(`tfjs-node ${napiVersion().pkg.version} could not use any TensorFlow found here:\n  ${failures.join("\n  ")}\ntfjs-node needs TensorFlow 2.x's C API; set GDL_TENSORFLOW_DIR to a TensorFlow 2 folder, or remove the failing one so tensorflow-cpu from ${TF_REQUIREMENTS} is installed into ${VENV}.`);
 }
 
+// ---------------------------------------------------------------- automatic (npm start, npm test)
+
+/** One automatic setup per checkout at a time (npm start beside npm test); a dead owner's lock is taken over. */
+const lock = () => pidLock(path.join(STATE, "lock"), (pid) => say(`waiting for the native setup of another process (pid ${pid}) to finish…`));
+
+/** What a failure depended on: when this changes, the automatic setup tries again. */
+function fingerprint(env) {
+  const keys = ["GDL_TENSORFLOW_DIR", "GDL_PYTHON", "GDL_VENV", "CXX", "PYTHON"];
+  return JSON.stringify({ node: process.version, tfjsNode: tfjsNodeVersion(), env: keys.map((k) => env[k] ?? null), cache: usableCacheEntries(env).map((e) => `${e.dir} ${e.date}`) });
+}
+
+/**
+ * What `npm start` and `npm test` run before anything else. Never throws, never fails:
+ *  - GDL_NATIVE=0: nothing (one line says so);
+ *  - tfjs-node loads: nothing, silently (about a second: one load check in a child Node);
+ *  - a cached build fits: restores it (a few seconds);
+ *  - else the whole setup, with a progress line first.
+ * A problem is one message naming what is missing; the workbook stays on wasm. A failure
+ * that cost time (a build, a pip install) is remembered in node_modules/.cache/gdl-native
+ * and not retried on every start until something it depended on changes, `npm run
+ * setup:native` runs by hand, or `npm ci` clears node_modules. A missing tool is checked
+ * again every time (it costs nothing). Resolves {ok, how?, tensorflow?, error?}.
+ */
+export async function autoSetupNative({ env = process.env } = {}) {
+  if (env.GDL_NATIVE === "0") {
+    say("GDL_NATIVE=0: not setting up the native backend (npm run setup:native does it by hand; GDL_BACKEND=wasm forces wasm).");
+    return { ok: false, skipped: true };
+  }
+  let fp = null;
+  try {
+    patchInstalled();
+    const now = await loadCheck();
+    if (now.ok) return { ...now, how: "loaded" };
+    fp = fingerprint(env);
+    const failed = fs.existsSync(FAILED) ? JSON.parse(fs.readFileSync(FAILED, "utf8")) : null;
+    if (failed?.fingerprint === fp) {
+      console.error(`setup:native: the native backend is not set up (the automatic setup failed on ${failed.date}: ${failed.message.split("\n")[0]})\nThe workbook runs on the wasm backend; npm run setup:native tries again and shows the whole message.`);
+      return { ok: false, error: failed.message };
+    }
+    const unlock = await lock();
+    try {
+      const r = await setupNative({ auto: true, env });
+      fs.rmSync(FAILED, { force: true });
+      return r;
+    } finally {
+      unlock();
+    }
+  } catch (e) {
+    const msg = e instanceof SetupError ? e.message : `unexpected error: ${e.stack ?? e}`;
+    if (!(e instanceof SetupError && e.cheap)) {
+      try {
+        fs.mkdirSync(STATE, { recursive: true });
+        fs.writeFileSync(FAILED, JSON.stringify({ fingerprint: fp ?? fingerprint(env), message: msg, date: new Date().toISOString() }, null, 2));
+      } catch {
+        // no node_modules to remember it in
+      }
+    }
+    console.error(`setup:native: the native backend is not set up: ${msg}\nThe workbook runs on the wasm backend. Fix that and start again, or run npm run setup:native.`);
+    return { ok: false, error: msg };
+  }
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const bad = args.find((a) => a !== "--force");
+  const bad = args.find((a) => a !== "--force" && a !== "--auto");
   if (bad) {
-    console.error(`setup:native: unknown option ${bad} (only --force)`);
+    console.error(`setup:native: unknown option ${bad} (only --force, --auto)`);
     process.exit(2);
   }
+  if (args.includes("--auto")) {
+    await autoSetupNative();
+    process.exit(0);
+  }
+  fs.rmSync(FAILED, { force: true });
   setupNative({ force: args.includes("--force") }).catch((e) => {
     const msg = e instanceof SetupError ? e.message : `unexpected error: ${e.stack ?? e}`;
     console.error(`setup:native failed: ${msg}\nThe workbook keeps working on the wasm backend.`);

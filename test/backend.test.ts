@@ -2,6 +2,7 @@ import { describe, it, expect } from "vitest";
 import * as fs from "fs";
 import * as path from "path";
 import { root, run, runNotebook, writeNotebook } from "./helpers/run";
+import { nativeStatus } from "./helpers/native";
 
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 const backendTs = path.join(root, "lib", "engine", "backend.ts");
@@ -78,6 +79,23 @@ describe("backend selection", () => {
     const tf = await init({ GDL_BACKEND: "tensorflow" }, "missing");
     expect(tf.status).toBe(3);
     expect(tf.stderr).toMatch(/GDL_BACKEND=tensorflow was requested but failed to load: Cannot find module '@tensorflow\/tfjs-node' \(.*npm run setup:native\)/);
+  }, 120_000);
+
+  it("oneDNN is off by default on AMD CPUs only (its Conv2DBackpropInput is wrong there), and a learner's setting wins", async () => {
+    const { oneDnnDefault } = await import("../lib/engine/backend");
+    expect(oneDnnDefault("AMD EPYC 7B13 64-Core Processor")).toBe("0");
+    expect(oneDnnDefault("Intel(R) Xeon(R) Processor")).toBeUndefined();
+    expect(oneDnnDefault("")).toBeUndefined();
+    if (!nativeStatus().ok) return;
+    // On tensorflow: this CPU's default is what TensorFlow gets, and a value set by the learner is kept.
+    const probe = async (value: string | undefined) => {
+      const env = { ...process.env, GDL_BACKEND: "tensorflow", TF_ENABLE_ONEDNN_OPTS: value };
+      if (value === undefined) delete env.TF_ENABLE_ONEDNN_OPTS;
+      const code = `require(${JSON.stringify(backendTs)}).initBackend({ quiet: true }).then(() => console.log("ONEDNN=" + process.env.TF_ENABLE_ONEDNN_OPTS))`;
+      return (await run(tsx, ["-e", code], { env })).stdout;
+    };
+    expect(await probe(undefined)).toContain(`ONEDNN=${oneDnnDefault()}`);
+    expect(await probe("1")).toContain("ONEDNN=1");
   }, 120_000);
 
   it("rejects an unknown GDL_BACKEND with the allowed values", async () => {

@@ -57,5 +57,7 @@ describe("npm run setup:native", () => {
     const r = await setup([]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/already loads TensorFlow 2\.\d+\.\d+\S* \(.+\); nothing to do/);
+    // The Node 23+ patch of tfjs-node's dist/ (test/tfjs-node-patch.test.ts) is applied on this path too.
+    expect(r.stderr).toMatch(/Its Node 23\+ patch \(tensorflow\/tfjs#8425\) is in place\./);
   }, 60_000);
 });

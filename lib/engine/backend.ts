@@ -65,6 +65,17 @@ function dropHandlersAddedSince(before: Record<(typeof PROCESS_EVENTS)[number], 
   }
 }
 
+/**
+ * TF_ENABLE_ONEDNN_OPTS for this CPU where the learner has not set it (TensorFlow reads
+ * it once, when tfjs-node loads). On AMD EPYC, TensorFlow 2.21's oneDNN Conv2DBackpropInput
+ * is 7% off for a one-channel stride-2 "valid" 3x3 convolution (test/kernels.test.ts;
+ * TensorFlow's own kernels are exact there), so oneDNN is off on AMD CPUs. On Intel it is
+ * exact and about 1.5x faster for the autoencoder's step, so it stays on.
+ */
+export function oneDnnDefault(cpuModel: string = os.cpus()[0]?.model ?? ""): "0" | undefined {
+  return /\bAMD\b/i.test(cpuModel) ? "0" : undefined;
+}
+
 async function trySet(name: BackendName): Promise<void> {
   const before = {
     uncaughtException: process.listeners("uncaughtException") as Function[],
@@ -76,6 +87,8 @@ async function trySet(name: BackendName): Promise<void> {
       // (npm run setup:native builds it against a local TensorFlow). TensorFlow's C++
       // start-up notes (oneDNN, CPU features) are not for learners.
       process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+      const oneDnn = oneDnnDefault();
+      if (oneDnn) process.env.TF_ENABLE_ONEDNN_OPTS ??= oneDnn;
       require("@tensorflow/tfjs-node");
     } else if (name === "wasm") {
       require("@tensorflow/tfjs-backend-wasm");
