@@ -7,3 +7,4 @@ export * from "./logistic";
 export * from "./classes";
 export * from "./pixels";
 export * from "./pca";
+export * from "./naive-bayes";

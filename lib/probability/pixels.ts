@@ -6,11 +6,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "./rng";
 
-type ImageShape = [number, number, number];
+export type ImageShape = [number, number, number];
 
-function imageShape(images: tf.Tensor, where: string): ImageShape {
-  if (images.rank !== 4) {
-    throw new Error(`${where}: images must be a 4-D tensor [n, H, W, C], got shape [${images.shape.join(", ")}]`);
+/** [H, W, C] of a non-empty image batch [n, H, W, C]; otherwise an error naming `where`. */
+export function imageShape(images: tf.Tensor, where: string): ImageShape {
+  if (!(images instanceof tf.Tensor) || images.rank !== 4) {
+    const got = images instanceof tf.Tensor ? `shape [${images.shape.join(", ")}]` : typeof images;
+    throw new Error(`${where}: images must be a 4-D tensor [n, H, W, C], got ${got}`);
   }
   if (images.shape[0] < 1) throw new Error(`${where}: images is empty (n = 0)`);
   const [, h, w, c] = images.shape as number[];
