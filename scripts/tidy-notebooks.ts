@@ -14,6 +14,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { syncSavedBlocks } from "./saved-cells";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -197,11 +198,20 @@ function main(argv: string[]): number {
     for (const p of problems) console.log(`  - ${p}`);
     if (!check) writeAtomic(file, text);
   }
-  if (check && untidy) {
-    console.log(`${untidy} of ${targets.length} notebooks not tidy; run \`npm run notebooks:tidy\` to fix them`);
+  // The lib copies of `//@save` cells (scripts/saved-cells.ts) follow their notebooks.
+  const saved = syncSavedBlocks(root);
+  for (const p of saved.problems) console.log(`${path.relative(process.cwd(), p.file === "(none)" ? path.join(root, p.notebook) : p.file)}: ${p.message}`);
+  for (const [file, text] of saved.changed) {
+    console.log(`${path.relative(process.cwd(), file)}: ${check ? "differs from the //@save cells of its notebook" : "rewritten from the //@save cells of its notebook"}`);
+    if (!check) writeAtomic(file, text);
+  }
+  const drift = saved.problems.length + (check ? saved.changed.size : 0);
+  if (check && (untidy || drift)) {
+    console.log(`${untidy} of ${targets.length} notebooks not tidy, ${drift} //@save problem(s); run \`npm run notebooks:tidy\` to fix them`);
     return 1;
   }
-  if (!untidy) console.log(`${targets.length} notebooks tidy`);
+  if (saved.problems.length) return 1;
+  if (!untidy) console.log(`${targets.length} notebooks tidy; ${saved.blocks} //@save block(s) in lib/ match their notebooks`);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { evaluate, check } from "../lib/exercises/vae";
+import { hasPassed } from "../lib/exercises/check";
 import { capturePrinted, itGivesTheRightVerdicts, type ExerciseTable } from "./helpers/exercises";
 import * as S from "../lib/exercises/solutions/vae";
 
@@ -34,13 +35,20 @@ const table: ExerciseTable<Ev> = {
     solution: S.sampleZ,
     wrong: [
       // variance instead of standard deviation
-      (m, v, e) => tf.tidy(() => tf.add(m, tf.mul(tf.exp(v), e)) as tf.Tensor2D),
-      // fresh noise instead of the given eps
+      (m, v, seed) => tf.tidy(() => tf.add(m, tf.mul(tf.exp(v), tf.randomNormal(m.shape, 0, 1, "float32", seed))) as tf.Tensor2D),
+      // log-variance used as the standard deviation
+      (m, v, seed) => tf.tidy(() => tf.add(m, tf.mul(v, tf.randomNormal(m.shape, 0, 1, "float32", seed))) as tf.Tensor2D),
+      // ignores the seed: a fresh draw every call
       (m, v) => tf.tidy(() => tf.add(m, tf.mul(tf.exp(tf.mul(0.5, v)), tf.randomNormal(m.shape))) as tf.Tensor2D),
+      // forgets the noise: z = mean
+      (m) => tf.clone(m),
       // right values, but computed in plain JS: no gradient reaches mean/logVar
-      (m, v, e) => { const [a, b, c] = [m.dataSync(), v.dataSync(), e.dataSync()]; return tf.tensor2d(Array.from(a, (x, i) => x + Math.exp(0.5 * b[i]) * c[i]), m.shape); },
+      (m, v, seed) => tf.tidy(() => {
+        const e = tf.randomNormal(m.shape, 0, 1, "float32", seed).dataSync(), [a, b] = [m.dataSync(), v.dataSync()];
+        return tf.tensor2d(Array.from(a, (x, i) => x + Math.exp(0.5 * b[i]) * e[i]), m.shape);
+      }),
       // right values, leaks
-      (m, v, e) => tf.add(m, tf.mul(tf.exp(tf.mul(0.5, v)), e)) as tf.Tensor2D,
+      (m, v, seed) => tf.add(m, tf.mul(tf.exp(tf.mul(0.5, v)), tf.randomNormal(m.shape, 0, 1, "float32", seed))) as tf.Tensor2D,
     ],
   },
   negativeElbo: {
@@ -61,9 +69,22 @@ const table: ExerciseTable<Ev> = {
 describe("VAE exercise checks", () => {
   itGivesTheRightVerdicts(evaluate, table, { tensors: true });
 
+  it("hasPassed follows the latest check of each exercise (notebook 05's loss waits for it)", () => {
+    evaluate.sampleZ(S.sampleZ);
+    expect(hasPassed("sampleZ")).toBe(true);
+    evaluate.sampleZ(table.sampleZ.wrong[0]);
+    expect(hasPassed("sampleZ")).toBe(false);
+    evaluate.klDivergence(() => { throw new Error("not yet"); });
+    expect(hasPassed("klDivergence")).toBe(false);
+    evaluate.klDivergence(S.klDivergence);
+    expect(hasPassed("klDivergence")).toBe(true);
+  });
+
   it("specific messages: leaks, missing gradients, tensors instead of numbers", () => {
     expect(evaluate.klDivergence(table.klDivergence.wrong[4]).message).toMatch(/left \d+ tensors? behind.*tf.tidy/);
-    expect(evaluate.sampleZ(table.sampleZ.wrong[2]).message).toMatch(/gradient/);
+    expect(evaluate.sampleZ(table.sampleZ.wrong[4]).message).toMatch(/gradient/);
+    expect(evaluate.sampleZ(table.sampleZ.wrong[0]).message).toMatch(/standard deviation/);
+    expect(evaluate.sampleZ(table.sampleZ.wrong[2]).message).toMatch(/seed/);
     expect(evaluate.klDivergence(table.klDivergence.wrong[3]).message).toMatch(/expected shape \[2\]/);
     printed.length = 0;
     expect(() => check.negativeElbo((() => tf.scalar(1)) as never)).not.toThrow();

@@ -217,3 +217,25 @@ describe("latent mosaic (lib/plot/mosaic)", () => {
     imgs.dispose();
   });
 });
+
+describe("latentView: one 2-D view for any latent size", () => {
+  it("shows 2-D codes as they are, and more dimensions in their PCA plane, saying which", async () => {
+    const { latentView } = await import("../lib/latent/plane");
+    const before = tf.memory().numTensors;
+    const z2 = tf.tensor2d([[1, 2], [3, 4], [5, 7]]);
+    const v2 = latentView(z2);
+    expect(Array.from(v2.x)).toEqual([1, 3, 5]);
+    expect(Array.from(v2.y)).toEqual([2, 4, 7]);
+    expect([v2.xLabel, v2.yLabel]).toEqual(["z[0]", "z[1]"]);
+    // 3-D codes spread along (1, 1, 0) mostly: PC 1 carries most of the variance
+    const z3 = tf.tensor2d([[0, 0, 0], [4, 4, 0.1], [8, 8, -0.1], [2, 2, 0.5], [6, 6, -0.4]]);
+    const v3 = latentView(z3);
+    expect(v3.xLabel).toMatch(/^PC 1 \((9\d|100)% of variance\)$/);
+    expect(v3.note).toMatch(/3 dimensions/);
+    const pt = tf.tensor2d([[v3.x[1], v3.y[1]]]);
+    const lifted = v3.plane.lift(pt); // back in 3-D, close to the code (the plane holds nearly all of it)
+    Array.from(lifted.dataSync()).forEach((v, i) => expect(Math.abs(v - [4, 4, 0.1][i])).toBeLessThan(0.2));
+    tf.dispose([z2, z3, pt, lifted]);
+    expect(tf.memory().numTensors).toBe(before + 0);
+  });
+});

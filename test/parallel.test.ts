@@ -5,7 +5,7 @@ import { buildAutoencoder } from "../lib/models/autoencoder";
 import { buildVae } from "../lib/models/vae";
 import { buildFaceVae } from "../lib/models/face-vae";
 import { chooseWorkers, evaluate, train, TrainingInterrupted } from "../lib/train/train";
-import { Task, trainableVariables } from "../lib/models/task";
+import { allWeights, autoencoderTask, disposeTask, setAllWeights, Task, trainableVariables } from "../lib/models/task";
 import { barrier, shard } from "../lib/train/parallel/shared";
 import { failingTask, SMALL } from "./fixtures/failing-task";
 
@@ -160,6 +160,27 @@ describe("data-parallel training (2 workers)", () => {
     const pa = (a.predict(xs) as tf.Tensor).dataSync(), pb = (b.predict(xs) as tf.Tensor).dataSync();
     for (let i = 0; i < pa.length; i += 10) expect(Math.abs(pa[i] - pb[i])).toBeLessThan(1e-3);
     tf.dispose([xs, ys]); a.dispose(); b.dispose();
+  });
+
+  it("trains a notebook-built autoencoderTask in workers (layers JSON + the named loss)", async () => {
+    const enc = () => tf.sequential({ layers: [
+      tf.layers.conv2d({ inputShape: [16, 16, 1], filters: 4, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+      tf.layers.flatten(), tf.layers.dense({ units: 2 })] });
+    const dec = () => tf.sequential({ layers: [
+      tf.layers.dense({ inputShape: [2], units: 8 * 8 * 4 }), tf.layers.reshape({ targetShape: [8, 8, 4] }),
+      tf.layers.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+      tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: "same", activation: "sigmoid" })] });
+    const a = autoencoderTask(enc(), dec(), "bce"), b = autoencoderTask(enc(), dec(), "bce");
+    setAllWeights(b, allWeights(a));
+    const x = bars(120, 6);
+    const o = { epochs: 2, batchSize: 20, seed: 3, progress: false as const };
+    const h1 = await train(a, x, { ...o, workers: 1 });
+    const h2 = await train(b, x, { ...o, workers: 2 });
+    expect(h2.workers).toBe(2);
+    h1.metrics.loss.forEach((l, i) => expect(Math.abs(h2.metrics.loss[i] - l)).toBeLessThan(1e-4 * Math.max(1, l)));
+    const fa = flat(a), fb = flat(b);
+    for (let i = 0; i < fa.length; i += 7) expect(Math.abs(fa[i] - fb[i])).toBeLessThan(1e-3);
+    x.dispose(); disposeTask(a); disposeTask(b);
   });
 
   it("surfaces a worker's build error with its message and stack", async () => {

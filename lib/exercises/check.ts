@@ -43,6 +43,19 @@ export interface CheckCase {
 
 let printer: (line: string) => void = (line) => console.log(line);
 
+// Exercises whose latest check passed. On globalThis, like keep()'s store: a kernel may load
+// lib/ modules afresh, and a module-level Set would then forget earlier checks.
+const PASSED = "__gdlPassedChecks";
+const passed: Set<string> = ((globalThis as Record<string, unknown>)[PASSED] ??= new Set<string>()) as Set<string>;
+
+/**
+ * True when the latest check of exercise `name` passed in this kernel, so a cell that puts the
+ * learner's function to work can wait for it: `if (hasPassed("klPerDimension")) { ... }`.
+ */
+export function hasPassed(name: string): boolean {
+  return passed.has(name);
+}
+
 /** Redirect check output (tests); returns the previous printer. */
 export function setCheckPrinter(p: (line: string) => void): (line: string) => void {
   const old = printer;
@@ -110,6 +123,8 @@ export function runCheck(name: string, cases: readonly CheckCase[], hint: string
 }
 
 function report(r: CheckResult): CheckResult {
+  if (r.status === "pass") passed.add(r.name);
+  else passed.delete(r.name);
   printer(r.message);
   return r;
 }

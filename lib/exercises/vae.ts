@@ -50,47 +50,76 @@ const klDivergence = exercise<KlFn>(
 
 // ---- the reparameterisation trick -----------------------------------------------
 
-type SampleFn = (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, eps: tf.Tensor2D) => tf.Tensor2D;
+type SampleFn = (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, seed?: number) => tf.Tensor2D;
+/** Mean and standard deviation of each column of a [n, d] tensor. */
+function columnStats(z: tf.Tensor2D): { mean: Float32Array; std: Float32Array } {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(z, 0);
+    return { mean: mean.dataSync() as Float32Array, std: tf.sqrt(variance).dataSync() as Float32Array };
+  });
+}
 const sampleZ = exercise<SampleFn>(
   "sampleZ",
-  "z = mean + sigma * eps with sigma = exp(0.5 * logVar) (the standard deviation, not the variance exp(logVar)). " +
-    "Use the eps you are given (no tf.randomNormal inside) and only tensor operations, so gradients reach mean and logVar.",
+  "z = mean + sigma * eps with sigma = exp(0.5 * logVar) (the standard deviation, not the variance exp(logVar)) and " +
+    "eps = tf.randomNormal(zMean.shape, 0, 1, \"float32\", seed), so the same seed gives the same z. " +
+    "Use only tensor operations, so gradients reach mean and logVar.",
   (fn) => {
     const cases: CheckCase[] = [];
-    const run = (name: string, make: () => [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]) => cases.push({
-      name,
-      run: () => callAndVerify(make, ([m, v, e]) => fn(m, v, e), (got: unknown, [m, v, e]) => {
+    // Many rows, so the sample's mean and spread can be checked against the distribution's.
+    const n = 20000;
+    cases.push({
+      name: "a tiny sigma (logVar = -30) gives z = mean",
+      run: () => callAndVerify(() => [tf.tensor2d([[1, -2], [0, 3]]), tf.fill([2, 2], -30) as tf.Tensor2D], ([m, v]) => fn(m, v, 1), (got: unknown, [m]) => {
         expectTensor(got, m.shape, "z");
-        const want = tf.tidy(() => tf.add(m, tf.mul(tf.exp(tf.mul(0.5, v)), e)).dataSync());
-        expectArrayClose(got.dataSync(), want, 1e-4, "z");
+        expectArrayClose(got.dataSync(), m.dataSync(), 1e-3, "z");
       }),
     });
-    run("eps = 0 gives z = mean", () => [tf.tensor2d([[1, -2]]), tf.tensor2d([[0.5, -1]]), tf.zeros([1, 2]) as tf.Tensor2D]);
-    run("logVar = 0 (sigma 1) gives z = mean + eps", () => [tf.tensor2d([[1, -2], [0, 3]]), tf.zeros([2, 2]) as tf.Tensor2D, tf.tensor2d([[0.5, 0.5], [-1, 2]])]);
-    run("logVar = 2 ln 3 (sigma 3)", () => [tf.zeros([1, 2]) as tf.Tensor2D, tf.fill([1, 2], 2 * Math.log(3)) as tf.Tensor2D, tf.tensor2d([[1, -1]])]);
-    run("a batch of 4 in 3-D", () => [...latents(4, 3, 3), tf.randomNormal([4, 3], 0, 1, "float32", 5) as tf.Tensor2D]);
+    cases.push({
+      name: `${n} draws with mean (1, -2) and sigma (1, 3): the sample has that mean and spread`,
+      run: () => callAndVerify(
+        () => tf.tidy(() => [tf.tile(tf.tensor2d([[1, -2]]), [n, 1]), tf.tile(tf.tensor2d([[0, 2 * Math.log(3)]]), [n, 1])] as [tf.Tensor2D, tf.Tensor2D]),
+        ([m, v]) => fn(m, v, 7),
+        (got: unknown, [m]) => {
+          expectTensor(got, m.shape, "z");
+          const s = columnStats(got as tf.Tensor2D);
+          expectArrayClose(Array.from(s.std), [1, 3], 0.05, "standard deviation of z per dimension (sigma = exp(0.5 logVar))");
+          expectArrayClose(Array.from(s.mean), [1, -2], 0.1, "mean of z per dimension");
+        }),
+    });
+    cases.push({
+      name: "the same seed gives the same z, another seed another z",
+      run: () => callAndVerify(() => latents(4, 3, 3), ([m, v]) => fn(m, v, 5), (a: unknown, [m, v]) => {
+        expectTensor(a, m.shape, "z");
+        const again = fn(m, v, 5), other = fn(m, v, 6);
+        try {
+          expectArrayClose(again.dataSync(), a.dataSync(), 1e-6, "z with seed 5, second call (pass seed to tf.randomNormal)");
+          expectTrue(tf.tidy(() => tf.any(tf.notEqual(a, other)).dataSync()[0] === 1), "seeds 5 and 6 gave the same z: draw eps with the seed you are given");
+        } finally {
+          tf.dispose([again, other]);
+        }
+      }),
+    });
     cases.push({
       name: "gradients flow to mean and logVar (that is the trick)",
       run: () => {
         const [m, v] = latents(3, 2, 11);
-        const e = tf.randomNormal([3, 2], 0, 1, "float32", 12) as tf.Tensor2D;
         try {
           let gm: tf.Tensor | null = null, gv: tf.Tensor | null = null;
           try {
-            [gm, gv] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(fn(a as tf.Tensor2D, b as tf.Tensor2D, e)))([m, v]);
+            [gm, gv] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(fn(a as tf.Tensor2D, b as tf.Tensor2D, 12)))([m, v]);
           } catch (err) {
             throw new Mismatch(`no gradient reached mean/logVar (${(err as Error).message.split("\n")[0]}); build z from the input tensors with tf operations only (no dataSync, no new tf.tensor(...))`);
           }
           try {
-            // d z / d mean = 1; d z / d logVar = 0.5 * sigma * eps
+            // d z / d mean = 1; d z / d logVar = 0.5 * sigma * eps = 0.5 * (z - mean)
             expectArrayClose(gm.dataSync(), new Float32Array(6).fill(1), 1e-4, "d(sum z)/d mean");
-            const want = tf.tidy(() => tf.mul(0.5, tf.mul(tf.exp(tf.mul(0.5, v)), e)).dataSync());
+            const want = tf.tidy(() => tf.mul(0.5, tf.sub(fn(m, v, 12), m)).dataSync());
             expectArrayClose(gv.dataSync(), want, 1e-4, "d(sum z)/d logVar");
           } finally {
             tf.dispose([gm, gv]);
           }
         } finally {
-          tf.dispose([m, v, e]);
+          tf.dispose([m, v]);
         }
       },
     });

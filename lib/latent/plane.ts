@@ -71,3 +71,40 @@ export function slicePlane(latentDim: number, dims: [number, number] = [0, 1], o
   o[i] = 0; o[j] = 0; // the plane coordinates carry these two dims
   return plane(o, a1, a2);
 }
+
+/** A 2-D view of latent codes for plots and the explorer: which plane, its coordinates and axis labels. */
+export interface LatentView {
+  /** The plane the view shows: the two coordinates themselves for 2-D codes, the PCA plane otherwise. */
+  plane: LatentPlane;
+  /** Plane coordinates of each code. */
+  x: Float32Array;
+  y: Float32Array;
+  xLabel: string;
+  yLabel: string;
+  /** One sentence saying what the plot shows. */
+  note: string;
+}
+
+/**
+ * The view every 2-D plot of a latent space uses, whatever its size: 2-D codes as they are
+ * ("z[0]", "z[1]"); more dimensions through the PCA plane of the codes (axes "PC 1 (62% of
+ * variance)"), with `plane.lift` to decode points of the plot. Holds no tensors.
+ */
+export function latentView(codes: tf.Tensor2D): LatentView {
+  checkShape(codes, [null, null], "latentView: codes", "pass codes [n, latentDim]");
+  const d = codes.shape[1];
+  if (d < 2) throw new Error(`latentView: a plot needs at least 2 latent dimensions, got ${d}; use LATENT_DIM >= 2.`);
+  const plane = d === 2 ? slicePlane(2) : pcaPlane(codes);
+  const p = plane.project(codes);
+  const data = p.dataSync();
+  p.dispose();
+  const n = codes.shape[0];
+  const x = new Float32Array(n), y = new Float32Array(n);
+  for (let i = 0; i < n; i++) { x[i] = data[2 * i]; y[i] = data[2 * i + 1]; }
+  if (d === 2) return { plane, x, y, xLabel: "z[0]", yLabel: "z[1]", note: "The latent space is 2-D: the plot shows it whole." };
+  const [e1, e2] = (plane.explained ?? [NaN, NaN]).map((e) => Math.round(100 * e));
+  return {
+    plane, x, y, xLabel: `PC 1 (${e1}% of variance)`, yLabel: `PC 2 (${e2}% of variance)`,
+    note: `The latent space has ${d} dimensions: the plot shows the plane of its two principal axes through the codes' mean, which holds ${e1 + e2}% of their variance.`,
+  };
+}

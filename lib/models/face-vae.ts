@@ -19,7 +19,7 @@ export const FACE_VAE_DEFAULTS: VaeOptions = {
 export const FACE_VAE_TRAINING = { learningRate: 5e-4, batchSize: 128 } as const;
 
 export function buildFaceVae(options: Partial<VaeOptions> = {}): Vae {
-  return new Vae({ ...FACE_VAE_DEFAULTS, ...options }, { module: "lib/models/face-vae", export: "buildFaceVae" });
+  return new Vae({ ...FACE_VAE_DEFAULTS, ...options }, "buildFaceVae");
 }
 
 /**

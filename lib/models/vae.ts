@@ -3,9 +3,43 @@
 // The face VAE (face-vae.ts) is this class with other options, not a copy.
 import * as tf from "@tensorflow/tfjs";
 import { buildConvDecoder, buildConvEncoder, ConvStackOptions, DEFAULT_CONV_STACK } from "./blocks";
-import { BOOK_VAE_LOSS, sampleLatent, vaeLoss, VaeLossOptions } from "./losses";
+import type { Activation } from "./autoencoder";
+import { binaryCrossEntropy, BOOK_VAE_LOSS, sampleLatent, vaeLoss, VaeLossOptions } from "./losses";
 import { bceRange } from "./task";
 import type { Batch, DataRange, LossContext, LossResult, Task, WorkerSpec } from "./task";
+
+// Notebook 05 builds the Fashion-MNIST VAE from these (with 04's buildDecoder) and trains it
+// with its own Task; tests compare them with the Vae class below.
+// @saved from notebooks/05-variational-autoencoder.ipynb: edit it there, then run `npm run notebooks:tidy`
+/** The VAE's encoder: 04's stride-2 convolutions, then two dense heads on the same features. */
+export function buildVaeEncoder(latentDim: number, filters = [32, 64, 128], activation: Activation = "relu", imageSize = 32, channels = 1): tf.LayersModel {
+  const image = tf.input({ shape: [imageSize, imageSize, channels] });
+  let x = image;
+  for (const f of filters) {
+    x = tf.layers.conv2d({ filters: f, kernelSize: 3, strides: 2, padding: "same", activation }).apply(x) as tf.SymbolicTensor;
+  }
+  x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
+  const zMean = tf.layers.dense({ units: latentDim, name: "z_mean" }).apply(x) as tf.SymbolicTensor;
+  const zLogVar = tf.layers.dense({ units: latentDim, name: "z_log_var" }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: image, outputs: [zMean, zLogVar], name: "encoder" });
+}
+
+/** z ~ N(zMean, exp(zLogVar)) by the reparameterisation trick; the same seed gives the same z. */
+export type Sampler = (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, seed?: number) => tf.Tensor2D;
+/** KL(N(zMean, exp(zLogVar)) || N(0, I)) of each example, summed over the latent dimensions. */
+export type KlPerExample = (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D) => tf.Tensor1D;
+
+/** The book's VAE loss of one batch: beta × BCE (mean over pixels) + KL, batch means, with both parts. */
+export function vaeBatchLoss(encoder: tf.LayersModel, decoder: tf.LayersModel, x: tf.Tensor, beta: number,
+  sample: Sampler, kl: KlPerExample, ctx: { training: boolean; seed: number }): LossResult {
+  const [zMean, zLogVar] = encoder.apply(x, { training: ctx.training }) as tf.Tensor2D[];
+  const z = sample(zMean, zLogVar, ctx.seed);
+  const xHat = decoder.apply(z, { training: ctx.training }) as tf.Tensor;
+  const reconstruction = binaryCrossEntropy(x, xHat);
+  const klTerm = tf.mean(kl(zMean, zLogVar)) as tf.Scalar;
+  return { loss: tf.add(tf.mul(beta, reconstruction), klTerm) as tf.Scalar, parts: { reconstruction, kl: klTerm } };
+}
+// @end saved
 
 export interface VaeOptions extends ConvStackOptions {
   imageSize: number;
@@ -37,8 +71,8 @@ export class Vae implements Task {
   readonly spec: WorkerSpec;
   readonly dataRange?: DataRange;
 
-  /** `factory`: the exported builder workers call with `options` to rebuild this VAE. */
-  constructor(readonly options: VaeOptions, factory: { module: string; export: string } = { module: "lib/models/vae", export: "buildVae" }) {
+  /** `builder`: the name in lib/models/builders.ts that workers call with `options` to rebuild this VAE. */
+  constructor(readonly options: VaeOptions, builder = "buildVae") {
     const o = options;
     if (!Number.isInteger(o.latentDim) || o.latentDim <= 0) {
       throw new Error(`buildVae: latentDim must be a positive integer, got ${o.latentDim}`);
@@ -47,7 +81,7 @@ export class Vae implements Task {
     this.encoder = buildConvEncoder({ ...o, heads: { z_mean: o.latentDim, z_log_var: o.latentDim }, name: "encoder" });
     this.decoder = buildConvDecoder({ ...o, denseBlock: o.denseBlock, output: o.decoderOutput, name: "decoder" });
     this.models = { encoder: this.encoder, decoder: this.decoder };
-    this.spec = { ...factory, options: o };
+    this.spec = { builder, options: o };
     if (o.loss.reconstruction === "bce") this.dataRange = bceRange("x");
   }
 

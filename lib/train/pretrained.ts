@@ -9,7 +9,7 @@ import * as path from "path";
 import { markdownTable, show, withTextForm } from "../display";
 import { isTask, Task } from "../models/task";
 import type { TrainHistory } from "./train";
-import { hasWeights, loadWeights, weightsDir } from "./weights";
+import { architectureDifferences, hasWeights, loadWeights, savedArchitecture, weightsDir } from "./weights";
 
 export const PRETRAINED_SCHEMA = 1;
 /** The metadata file in every weights folder. */
@@ -186,17 +186,51 @@ export interface LoadOrTrainResult {
 }
 
 /**
+ * How the weights in `dir` were made differently from `model`: its architecture
+ * (each model's saved topology, layer by layer) and, for a task with a `recipe`,
+ * each recipe setting against the one recorded beside the weights (training.json's
+ * recipe, else task.json's). Empty when the weights fit the model as it is set up now.
+ */
+export function recipeDifferences(model: Trainable, dir: string): string[] {
+  const saved = savedArchitecture(model, dir);
+  const models: [string, tf.LayersModel][] = model instanceof tf.LayersModel ? [["", model]] : Object.entries(model.models);
+  const out = models.flatMap(([k, m]) => architectureDifferences(saved.topologies[k], m, k || m.name));
+  if (isTask(model) && model.recipe) {
+    const recorded = { ...(saved.recipe ?? {}), ...(readPretrainedInfo(dir)?.recipe ?? {}) };
+    for (const [k, here] of Object.entries(model.recipe)) {
+      const there = recorded[k];
+      if (there === undefined) out.push(`${k}: not recorded there, ${here} here`);
+      else if (there !== here) out.push(`${k}: ${there} there, ${here} here`);
+    }
+  }
+  return out;
+}
+
+/** True when `dir` has a model.json for every model of `model` (a save to compare with, complete or not). */
+function hasSave(model: Trainable, dir: string): boolean {
+  const subs = model instanceof tf.LayersModel ? [""] : Object.keys(model.models);
+  return subs.every((k) => fs.existsSync(path.join(weightsDir(dir), k, "model.json")));
+}
+
+/**
  * Load the weights in `dir` into `model`, or train it here from fresh random
  * weights: when `fromScratch` is set (whatever the model held before, so
- * re-running only the switch's cell really starts over) or when `dir` has no
- * weights. Prints one line saying which and why; the result's text form is that line.
+ * re-running only the switch's cell really starts over), when `dir` has no
+ * weights, or when they were trained with another architecture or recipe than
+ * `model` has now (a changed knob: the line names each difference). Prints one
+ * line saying which and why; the result's text form is that line.
  */
 export async function loadOrTrain(model: Trainable, dir: string, opts: LoadOrTrainOptions): Promise<LoadOrTrainResult> {
   if (typeof opts?.train !== "function") throw new Error("loadOrTrain: pass { fromScratch, train: () => train(model, data, options) }");
-  const missing = !hasWeights(model, dir);
-  if (opts.fromScratch || missing) {
-    const why = typeof opts.fromScratch === "string" ? opts.fromScratch
-      : opts.fromScratch ? "TRAIN_FROM_SCRATCH is true" : `${dir} has no weights (model.json/weights.bin missing)`;
+  let why: string | null = null;
+  if (opts.fromScratch) why = typeof opts.fromScratch === "string" ? opts.fromScratch : "TRAIN_FROM_SCRATCH is true";
+  else if (!hasSave(model, dir)) why = `${dir} has no weights (model.json/weights.bin missing)`;
+  else {
+    const diffs = recipeDifferences(model, dir);
+    if (diffs.length) why = `${dir} was trained with another recipe (${diffs.join("; ")})`;
+    else if (!hasWeights(model, dir)) why = `${dir} holds no complete save of this model (see the note above)`;
+  }
+  if (why !== null) {
     const line = `${why}: training here from fresh random weights.`;
     console.log(line);
     await reinitialise(model);

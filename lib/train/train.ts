@@ -177,7 +177,12 @@ const training = new Set<Task | tf.LayersModel>();
 /** "auto" uses workers only from this many training examples on. */
 export const AUTO_MIN_EXAMPLES = 1000;
 
-export interface WorkerChoice { workers: number; reason: string }
+export interface WorkerChoice {
+  workers: number;
+  reason: string;
+  /** Say the reason when training starts: workers would have been used but cannot be. */
+  notice?: boolean;
+}
 
 /** How many workers `workers: "auto"|n` means for this task here (GDL_WORKERS overrides "auto"). */
 export function chooseWorkers(task: Task, opts: Pick<TrainOptions, "workers" | "optimizer">, n: number): WorkerChoice {
@@ -192,16 +197,21 @@ export function chooseWorkers(task: Task, opts: Pick<TrainOptions, "workers" | "
       return chooseWorkers(task, { ...opts, workers: k }, n);
     }
     if (backend !== "wasm") return { workers: 1, reason: `backend ${backend} (workers are used with wasm)` };
-    if (!task.spec) return { workers: 1, reason: "the task has no worker spec (custom task)" };
     if (opts.optimizer && !isAdam(opts.optimizer)) return { workers: 1, reason: "a custom non-Adam optimizer" };
     const cores = os.availableParallelism?.() ?? os.cpus().length;
     if (cores < 2) return { workers: 1, reason: "one core" };
     // Starting workers costs a few seconds (TS loader, tfjs, wasm): only worth it for real datasets.
     if (n < AUTO_MIN_EXAMPLES) return { workers: 1, reason: `a small dataset (< ${AUTO_MIN_EXAMPLES} examples)` };
+    if (!task.spec) {
+      return {
+        workers: 1, notice: true,
+        reason: `${task.name}'s loss is code from this notebook, which worker threads cannot rebuild: training on this thread (1 of ${cores} cores)`,
+      };
+    }
     return { workers: Math.min(cores, 8), reason: `${cores} cores` };
   }
   if (req === 1) return { workers: 1, reason: "workers: 1" };
-  if (!task.spec) throw new Error(`train: workers: ${req} needs a task that workers can rebuild (task.spec = { module, export, options }); ${task.name} has none. Use workers: 1.`);
+  if (!task.spec) throw new Error(`train: workers: ${req} needs a task that workers can rebuild (task.spec = { builder, options }, e.g. autoencoderTask with a named loss); ${task.name} has none. Use workers: 1.`);
   if (opts.optimizer && !isAdam(opts.optimizer)) throw new Error("train: data-parallel workers support Adam only; pass learningRate instead of optimizer, or use workers: 1.");
   if (backend !== "wasm" && backend !== "cpu") throw new Error(`train: workers need the wasm or cpu backend, not ${backend}.`);
   return { workers: req, reason: "requested" };
@@ -235,6 +245,7 @@ export async function train(model: Task | tf.LayersModel, data: DataLike, opts: 
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const rng = mulberry32(seed);
   const choice = chooseWorkers(task, opts, n);
+  if (choice.notice) console.log(`train: ${choice.reason}.`);
   const ownOptimizer = !opts.optimizer;
   const optimizer = opts.optimizer ?? tf.train.adam(opts.learningRate ?? 1e-3);
   const progress = new TrainingProgress(opts.progress, opts.title ?? `Training ${task.name}`);

@@ -180,7 +180,7 @@ export async function saveWeights(model: Saveable, dir: string): Promise<string>
         writeChecked(path.join(d, "weights.bin"), a.bin, { atomic: false });
       }
       if (isTask(model)) {
-        fs.writeFileSync(path.join(tmp, "task.json"), JSON.stringify({ name: model.name, models: Object.keys(model.models), spec: model.spec ?? null }, null, 1));
+        fs.writeFileSync(path.join(tmp, "task.json"), JSON.stringify({ name: model.name, models: Object.keys(model.models), recipe: model.recipe ?? null, spec: model.spec ?? null }, null, 1));
       }
       if (fs.existsSync(target)) {
         // Keep what else lives in the folder (README.md, training.json...): only the models are replaced.
@@ -273,19 +273,82 @@ function readSave(dir: string, what: string, requireChecksum = false): { json: M
   return { json, bin, specs };
 }
 
-/** Differences between a save's weight list and a model's, as readable lines (empty when they fit). */
+/**
+ * Differences between a save's weight list and a model's, as readable lines
+ * (empty when they fit). Weights are matched by position, as Keras' load_weights
+ * does: layer names do not matter (tfjs numbers unnamed layers globally, so the
+ * same notebook cell names them differently in every session), shapes must agree.
+ */
 export function weightMismatches(specs: { name: string; shape: number[] }[], model: tf.LayersModel): string[] {
   const want = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }));
   const lines: string[] = [];
-  const fileBy = new Map(specs.map((s) => [s.name, s.shape]));
-  const modelBy = new Map(want.map((s) => [s.name, s.shape]));
-  for (const w of want) {
-    const f = fileBy.get(w.name);
-    if (!f) lines.push(`  ${w.name}: in the model [${w.shape}], not in the save`);
-    else if (f.length !== w.shape.length || f.some((d, i) => d !== w.shape[i])) lines.push(`  ${w.name}: saved [${f}], model [${w.shape}]`);
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  for (let i = 0; i < Math.max(want.length, specs.length); i++) {
+    const w = want[i], f = specs[i];
+    if (!f) lines.push(`  weight ${i + 1}: in the model (${w.name} [${w.shape}]), not in the save`);
+    else if (!w) lines.push(`  weight ${i + 1}: in the save (${f.name} [${f.shape}]), not in the model`);
+    else if (!same(f.shape, w.shape)) lines.push(`  weight ${i + 1}: saved ${f.name} [${f.shape}], model ${w.name} [${w.shape}]`);
   }
-  for (const s of specs) if (!modelBy.has(s.name)) lines.push(`  ${s.name}: in the save [${s.shape}], not in the model`);
   return lines;
+}
+
+// Config keys that do not change what trained weights compute: names, how fresh
+// weights are drawn, dtype; the input shape is compared once per model instead.
+const IGNORED_CONFIG = new Set(["name", "trainable", "dtype", "batch_input_shape", "batchInputShape", "input_shape",
+  "kernel_initializer", "bias_initializer", "depthwise_initializer", "pointwise_initializer", "embeddings_initializer",
+  "gamma_initializer", "beta_initializer", "moving_mean_initializer", "moving_variance_initializer", "seed"]);
+
+interface LayerJson { class_name: string; config: Record<string, unknown> }
+
+/** A topology's layers (InputLayer left out) and its input shape, for Sequential and functional models alike. */
+function layersOf(topology: unknown): { input: unknown; layers: LayerJson[] } {
+  const t = (topology ?? {}) as { config?: { layers?: LayerJson[] } | LayerJson[] };
+  const all = (Array.isArray(t.config) ? t.config : t.config?.layers ?? []) as LayerJson[];
+  const inputLayer = all.find((l) => l.class_name === "InputLayer");
+  const layers = all.filter((l) => l.class_name !== "InputLayer");
+  const input = inputLayer?.config?.batch_input_shape ?? layers[0]?.config?.batch_input_shape ?? null;
+  return { input, layers };
+}
+
+const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
+/**
+ * How a saved model's architecture differs from `model`'s, layer by layer (class
+ * and config, names ignored), as short phrases like
+ * `layer 5 (Dense) units: 2 there, 3 here`. Empty when they compute the same function.
+ */
+export function architectureDifferences(savedTopology: unknown, model: tf.LayersModel, label = model.name): string[] {
+  const a = layersOf(savedTopology), b = layersOf(model.toJSON(null, false));
+  const out: string[] = [];
+  if (show(a.input) !== show(b.input)) out.push(`${label} input shape: ${show(a.input)} there, ${show(b.input)} here`);
+  const n = Math.max(a.layers.length, b.layers.length);
+  for (let i = 0; i < n && out.length < 4; i++) {
+    const x = a.layers[i], y = b.layers[i];
+    if (!x || !y) { out.push(`${label} has ${a.layers.length} layers there, ${b.layers.length} here`); break; }
+    if (x.class_name !== y.class_name) { out.push(`${label} layer ${i + 1}: ${x.class_name} there, ${y.class_name} here`); continue; }
+    for (const k of new Set([...Object.keys(x.config), ...Object.keys(y.config)])) {
+      if (IGNORED_CONFIG.has(k) || show(x.config[k]) === show(y.config[k])) continue;
+      out.push(`${label} layer ${i + 1} (${x.class_name}) ${k}: ${show(x.config[k])} there, ${show(y.config[k])} here`);
+    }
+  }
+  return out;
+}
+
+/** What a folder's save says about itself: each model's topology and the task's recipe (task.json), when present. */
+export function savedArchitecture(model: Saveable, dir: string): { topologies: Record<string, unknown>; recipe: Record<string, unknown> | null } {
+  const target = weightsDir(dir);
+  const topologies: Record<string, unknown> = {};
+  for (const p of parts(model)) topologies[p.sub] = readSave(path.join(target, p.sub), p.sub || "the model").json.modelTopology;
+  let recipe: Record<string, unknown> | null = null;
+  const taskFile = path.join(target, "task.json");
+  if (fs.existsSync(taskFile)) {
+    try {
+      recipe = (JSON.parse(fs.readFileSync(taskFile, "utf8")) as { recipe?: Record<string, unknown> }).recipe ?? null;
+    } catch (e) {
+      throw new Error(`${taskFile}: not valid JSON (${(e as Error).message}); save the model again or restore the folder from git.`);
+    }
+  }
+  return { topologies, recipe };
 }
 
 /** Load weights saved by saveWeights into an existing model/task of the same architecture. */
@@ -310,7 +373,7 @@ export async function loadWeights(model: Saveable, dir: string): Promise<void> {
     const ab = l.bin.buffer.slice(l.bin.byteOffset, l.bin.byteOffset + l.bin.byteLength) as ArrayBuffer;
     const named = tf.io.decodeWeights(ab, l.specs);
     try {
-      l.model.setWeights(l.model.weights.map((w) => named[w.originalName]));
+      l.model.setWeights(l.specs.map((s) => named[s.name])); // by position: see weightMismatches
     } finally {
       tf.dispose(Object.values(named));
     }

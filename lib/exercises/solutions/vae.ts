@@ -10,9 +10,12 @@ export function klDivergence(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D): tf.Tenso
   });
 }
 
-/** Reparameterisation: z = mean + exp(0.5 logVar) * eps, with the noise passed in. */
-export function sampleZ(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, eps: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.add(zMean, tf.mul(tf.exp(tf.mul(0.5, zLogVar)), eps)) as tf.Tensor2D);
+/** Reparameterisation: z = mean + exp(0.5 logVar) * eps, eps ~ N(0, I) drawn with `seed`. */
+export function sampleZ(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, seed?: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const eps = tf.randomNormal(zMean.shape, 0, 1, "float32", seed);
+    return tf.add(zMean, tf.mul(tf.exp(tf.mul(0.5, zLogVar)), eps)) as tf.Tensor2D;
+  });
 }
 
 /** Negative ELBO of one image in nats: BCE summed over pixels + KL. */

@@ -4,6 +4,7 @@
 // worker sums all slots in the same order, so all replicas apply the same
 // update and stay bitwise identical. Slots are double-buffered by step parity
 // so a fast worker writing step t+1 never overwrites a slot still being read.
+import type { WorkerSpec } from "../../models/task";
 
 /** Indices into the control Int32Array. */
 export const GEN = 0; // barrier generation
@@ -70,7 +71,7 @@ export interface WorkerInit {
   rank: number;
   workers: number;
   backend: string;
-  spec: { module: string; export: string; options?: unknown };
+  spec: WorkerSpec;
   projectRoot: string;
   control: SharedArrayBuffer;
   perm: SharedArrayBuffer;

@@ -5,7 +5,9 @@ import { parentPort, workerData } from "worker_threads";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../engine/backend";
-import { Task, trainableVariables, allWeights, setAllWeights } from "../../models/task";
+import { buildTaskFromSpec } from "../../models/builders";
+import type { Task } from "../../models/task";
+import { trainableVariables, allWeights, setAllWeights } from "../../models/task";
 import { computeGradients, evaluateSums, stepSeed, stepsPerEpoch } from "../step";
 import { ABORT, barrier, FromWorker, hashFloats, MAX_VALUES, shard, STOP_DECISION, TensorData, ToWorker, WorkerInit } from "./shared";
 
@@ -20,12 +22,9 @@ function toTensor(t: TensorData): tf.Tensor {
 async function build(): Promise<{ task: Task; optimizer: tf.Optimizer }> {
   process.env.GDL_BACKEND = init.backend;
   await initBackend({ quiet: true });
-  const mod = require(path.join(init.projectRoot, init.spec.module));
-  const factory = mod[init.spec.export];
-  if (typeof factory !== "function") {
-    throw new Error(`worker: ${init.spec.module} has no exported function ${init.spec.export} (task.spec must name a factory (options) => Task).`);
-  }
-  const task = (await factory(init.spec.options)) as Task;
+  // Test fixtures register extra builders from files named here (comma-separated, project-relative).
+  for (const f of (process.env.GDL_WORKER_PRELOAD ?? "").split(",").filter(Boolean)) require(path.join(init.projectRoot, f));
+  const task = await buildTaskFromSpec(init.spec);
   const w = init.weights.map(toTensor);
   setAllWeights(task, w);
   tf.dispose(w);
