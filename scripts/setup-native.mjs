@@ -27,6 +27,7 @@
 //       is one message and the workbook stays on wasm); GDL_NATIVE=0 skips it.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureVenv, venvPython, VENV } from "./python-env.mjs";
@@ -105,6 +106,74 @@ export async function loadCheck() {
   if (r.status === 0 && line) return { ok: true, ...JSON.parse(line.slice("GDL_NATIVE_OK ".length)) };
   const err = r.out.split("\n").find((l) => /^\w*Error\b|Error: |cannot open|undefined symbol/.test(l)) ?? `exit ${r.status}`;
   return { ok: false, error: err.trim().slice(0, 300) };
+}
+
+// ---------------------------------------------------------------- is oneDNN exact here?
+
+/**
+ * TensorFlow's oneDNN kernels (on by default on x86) are not exact on every CPU: on an AMD
+ * EPYC 7B13 (Zen 3, AVX2) TensorFlow 2.21's oneDNN Conv2DBackpropInput was 7% off for a
+ * one-channel stride-2 "valid" 3x3 convolution, while on AVX-512 EPYCs and Xeons it is exact
+ * and 1.4x faster for the autoencoder's step. So it is measured, once per machine: conv2d,
+ * its two gradients and conv2dTranspose on tfjs-node with oneDNN on, against tfjs's plain
+ * JS cpu kernels (the same check as test/kernels.test.ts, fewer shapes). The verdict goes
+ * to ONEDNN_VERDICT; lib/engine/backend.ts turns oneDNN off where it is not exact (unless
+ * the learner set TF_ENABLE_ONEDNN_OPTS).
+ */
+export const ONEDNN_VERDICT = path.join(TFJS_NODE, "deps", "gdl-onednn.json");
+const ONEDNN_TOL = 1e-5; // max |tensorflow - cpu| / max |cpu| per quantity (float32 sees ~1e-7)
+const ONEDNN_CHECK = `
+process.env.TF_CPP_MIN_LOG_LEVEL = "2";
+const tf = require("@tensorflow/tfjs-node");
+const CASES = [[[2, 9, 9, 1], 3, 1, 2, "valid"], [[2, 7, 9, 3], 3, 4, 2, "same"], [[1, 8, 8, 1], 3, 5, 2, "same"],
+  [[3, 9, 6, 2], 3, 4, 1, "valid"], [[2, 10, 11, 3], 5, 2, 2, "valid"], [[4, 8, 8, 32], 3, 16, 2, "same"], [[3, 9, 7, 8], 3, 1, 1, "same"]];
+const quantities = () => CASES.map(([xs, k, cout, s, pad]) => tf.tidy(() => {
+  const x = tf.randomNormal(xs, 0, 1, "float32", 1), f = tf.randomNormal([k, k, xs[3], cout], 0, 1, "float32", 2);
+  const y = tf.conv2d(x, f, s, pad), r = tf.randomNormal(y.shape, 0, 1, "float32", 3);
+  const [dx, dw] = tf.grads((a, b) => tf.conv2d(a, b, s, pad).mul(r).sum())([x, f]);
+  const [dy] = tf.grads((a) => tf.conv2dTranspose(a, f, xs, s, pad).mul(x).sum())([r]);
+  const t = tf.conv2dTranspose(r, f, xs, s, pad);
+  return { name: "x=" + xs + " k=" + k + " cout=" + cout + " s=" + s + " " + pad, q: { conv: y, "conv dx": dx, "conv dw": dw, convT: t, "convT dy": dy } };
+})).map((c) => ({ name: c.name, q: Object.fromEntries(Object.entries(c.q).map(([n, v]) => [n, v.dataSync()])) }));
+const got = quantities();
+tf.setBackend("cpu").then(() => {
+  const ref = quantities();
+  let worst = { relErr: 0, case: "", quantity: "" };
+  ref.forEach((c, i) => { for (const [n, r] of Object.entries(c.q)) {
+    const g = got[i].q[n]; let d = 0, m = 0;
+    for (let j = 0; j < r.length; j++) { d = Math.max(d, Math.abs(g[j] - r[j])); m = Math.max(m, Math.abs(r[j])); }
+    if (d / m >= worst.relErr) worst = { relErr: d / m, case: c.name, quantity: n };
+  } });
+  console.log("GDL_ONEDNN " + JSON.stringify({ tensorflow: tf.engine().registry.tensorflow.binding.TF_Version, worst }));
+});
+`;
+
+/** This CPU, as the verdict is keyed (lib/engine/backend.ts compares the same string). */
+const cpuModel = () => os.cpus()[0]?.model ?? "";
+
+/**
+ * The oneDNN verdict for this CPU: measured once (a child Node, ~2 s) and kept in
+ * ONEDNN_VERDICT until npm ci or another CPU. {exact, worst, cpu, tensorflow} or null when
+ * the check could not run (then TensorFlow's default stays).
+ */
+export async function checkOneDnn({ force = false, file = ONEDNN_VERDICT, tolerance = ONEDNN_TOL } = {}) {
+  try {
+    const old = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (!force && old.cpu === cpuModel() && old.tolerance === tolerance) return old;
+  } catch {
+    // none yet
+  }
+  const r = await run(process.execPath, ["-e", ONEDNN_CHECK], { env: { ...process.env, TF_ENABLE_ONEDNN_OPTS: "1" } });
+  const line = r.out.split("\n").find((l) => l.startsWith("GDL_ONEDNN "));
+  if (r.status !== 0 || !line) return null;
+  const { tensorflow, worst } = JSON.parse(line.slice("GDL_ONEDNN ".length));
+  const verdict = { cpu: cpuModel(), tensorflow, exact: worst.relErr <= tolerance, tolerance, worst, date: new Date().toISOString() };
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(verdict, null, 2));
+  fs.renameSync(`${file}.tmp`, file);
+  if (!verdict.exact) {
+    say(`TensorFlow's oneDNN kernels are not exact on this CPU (${verdict.cpu}: ${worst.quantity} of ${worst.case} is ${(100 * worst.relErr).toFixed(2)}% off), so the workbook runs TensorFlow with TF_ENABLE_ONEDNN_OPTS=0 (exact, slower). Setting TF_ENABLE_ONEDNN_OPTS yourself overrides this.`);
+  }
+  return verdict;
 }
 
 // ---------------------------------------------------------------- Node 23+ patch
@@ -518,10 +587,15 @@ export async function setupNative({ force = false, auto = false, env = process.e
         const how = fs.existsSync(MARKER) ? JSON.parse(fs.readFileSync(MARKER, "utf8")).source : "tfjs-node's own prebuilt files";
         say(`@tensorflow/tfjs-node already loads TensorFlow ${now.tensorflow} (${how}); nothing to do (--force rebuilds). Its Node 23+ patch (tensorflow/tfjs#8425) is in place.`);
       }
+      const oneDnn = await checkOneDnn();
+      if (!auto && oneDnn?.exact) say(`TensorFlow's oneDNN kernels are exact on this CPU (${oneDnn.cpu}; worst conv-gradient error ${oneDnn.worst.relErr.toExponential(1)}), so they stay on.`);
       return { ...now, how: "loaded" };
     }
     const restored = await restoreFromCache(env);
-    if (restored) return restored;
+    if (restored) {
+      await checkOneDnn();
+      return restored;
+    }
   }
   const tools = checkBuildTools(env);
   if (env.GDL_TENSORFLOW_DIR) tensorflowCandidates(env); // a wrong value fails before anything is installed
@@ -555,6 +629,7 @@ export async function setupNative({ force = false, auto = false, env = process.e
       writeMarker({ source: tf.source, library: tf.lib, tensorflow: check.tensorflow });
       say(`ok: tfjs-node loads TensorFlow ${check.tensorflow} from ${tf.source} (set up in ${seconds(t0)}); initBackend() now picks the tensorflow backend (GDL_BACKEND=wasm still forces wasm).`);
       cacheBuild(tf, check, env);
+      await checkOneDnn({ force: true });
       return { ...check, how: "built" };
     }
     // Built but does not load or compute: an ABI mismatch (e.g. a TensorFlow 1.x or a much newer C API).
@@ -596,7 +671,10 @@ export async function autoSetupNative({ env = process.env } = {}) {
   try {
     patchInstalled();
     const now = await loadCheck();
-    if (now.ok) return { ...now, how: "loaded" };
+    if (now.ok) {
+      await checkOneDnn();
+      return { ...now, how: "loaded" };
+    }
     fp = fingerprint(env);
     const failed = fs.existsSync(FAILED) ? JSON.parse(fs.readFileSync(FAILED, "utf8")) : null;
     if (failed?.fingerprint === fp) {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { root, run, runNotebook, writeNotebook } from "./helpers/run";
 import { nativeStatus } from "./helpers/native";
@@ -40,7 +41,7 @@ describe("backend selection", () => {
     expect(r.inspect).toBe(line);
     expect(line).not.toMatch(/skipped|Cannot find module/);
     if (r.info.name === "tensorflow") {
-      expect(line).toMatch(/^tfjs backend: tensorflow \(TensorFlow 2\.\d+\.\d+\S* C library \(tfjs-node\), \d+ threads?\)$/);
+      expect(line).toMatch(/^tfjs backend: tensorflow \(TensorFlow 2\.\d+\.\d+\S* C library \(tfjs-node(, oneDNN off)?\), \d+ threads?\)$/);
       expect(r.printed).toHaveLength(1);
       // tfjs-node has its own conv gradient kernels: lib/engine/kernels must not replace them
       // (it only adds TensorFlow's one-op activation gradients).
@@ -81,21 +82,42 @@ describe("backend selection", () => {
     expect(tf.stderr).toMatch(/GDL_BACKEND=tensorflow was requested but failed to load: Cannot find module '@tensorflow\/tfjs-node' \(.*npm run setup:native\)/);
   }, 120_000);
 
-  it("oneDNN is off by default on AMD CPUs only (its Conv2DBackpropInput is wrong there), and a learner's setting wins", async () => {
+  it("oneDNN is off where the native setup measured it inexact on this CPU, else TensorFlow's default; a learner's setting wins", async () => {
     const { oneDnnDefault } = await import("../lib/engine/backend");
-    expect(oneDnnDefault("AMD EPYC 7B13 64-Core Processor")).toBe("0");
-    expect(oneDnnDefault("Intel(R) Xeon(R) Processor")).toBeUndefined();
-    expect(oneDnnDefault("")).toBeUndefined();
+    const cpu = "AMD EPYC 7B13 64-Core Processor";
+    expect(oneDnnDefault({ cpu, exact: false }, cpu)).toBe("0");
+    expect(oneDnnDefault({ cpu, exact: true }, cpu)).toBeUndefined();
+    expect(oneDnnDefault({ cpu, exact: false }, "Intel(R) Xeon(R) Processor")).toBeUndefined(); // measured on another CPU
+    expect(oneDnnDefault(null, cpu)).toBeUndefined();
     if (!nativeStatus().ok) return;
-    // On tensorflow: this CPU's default is what TensorFlow gets, and a value set by the learner is kept.
+    // npm test's native setup measured this CPU (scripts/setup-native.mjs checkOneDnn): the verdict is
+    // for this CPU, and initBackend applies it unless TF_ENABLE_ONEDNN_OPTS is set.
+    const verdictFile = path.join(root, "node_modules", "@tensorflow", "tfjs-node", "deps", "gdl-onednn.json");
+    const verdict = JSON.parse(fs.readFileSync(verdictFile, "utf8"));
+    expect(verdict.cpu).toBe(os.cpus()[0].model);
+    expect(verdict.exact).toBe(verdict.worst.relErr <= verdict.tolerance);
     const probe = async (value: string | undefined) => {
       const env = { ...process.env, GDL_BACKEND: "tensorflow", TF_ENABLE_ONEDNN_OPTS: value };
       if (value === undefined) delete env.TF_ENABLE_ONEDNN_OPTS;
       const code = `require(${JSON.stringify(backendTs)}).initBackend({ quiet: true }).then(() => console.log("ONEDNN=" + process.env.TF_ENABLE_ONEDNN_OPTS))`;
       return (await run(tsx, ["-e", code], { env })).stdout;
     };
-    expect(await probe(undefined)).toContain(`ONEDNN=${oneDnnDefault()}`);
+    expect(await probe(undefined)).toContain(`ONEDNN=${verdict.exact ? "undefined" : "0"}`);
     expect(await probe("1")).toContain("ONEDNN=1");
+  }, 120_000);
+
+  it("the oneDNN check finds an error above its tolerance and says so once", async () => {
+    if (!nativeStatus().ok) return;
+    // With a tolerance of 0, float32 round-off (~1e-7) counts as inexact: the verdict, its file and the message.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "onednn-")), "verdict.json");
+    const code = `import(${JSON.stringify(path.join(root, "scripts", "setup-native.mjs"))}).then(async (m) => console.log("V=" + JSON.stringify(await m.checkOneDnn({ file: ${JSON.stringify(file)}, tolerance: 0 }))))`;
+    const r = await run(process.execPath, ["-e", code]);
+    const v = JSON.parse(/^V=(.*)$/m.exec(r.stdout)![1]);
+    expect(v).toMatchObject({ cpu: os.cpus()[0].model, exact: false, tolerance: 0 });
+    expect(v.worst.relErr).toBeGreaterThan(0);
+    expect(v.worst.relErr).toBeLessThan(1e-5);
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(v);
+    expect(r.stderr).toMatch(/oneDNN kernels are not exact on this CPU \(.*off\), so the workbook runs TensorFlow with TF_ENABLE_ONEDNN_OPTS=0/);
   }, 120_000);
 
   it("rejects an unknown GDL_BACKEND with the allowed values", async () => {

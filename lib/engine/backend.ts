@@ -1,7 +1,9 @@
 // Backend choice for the whole workbook: tfjs-node if it loads, else wasm, else cpu.
 // Override with GDL_BACKEND=tensorflow|wasm|cpu. The choice is printed once.
 import * as tf from "@tensorflow/tfjs";
+import * as fs from "fs";
 import * as os from "os";
+import * as path from "path";
 import { inspect } from "util";
 import { installKernels } from "./kernels/index";
 
@@ -65,15 +67,26 @@ function dropHandlersAddedSince(before: Record<(typeof PROCESS_EVENTS)[number], 
   }
 }
 
+/** scripts/setup-native.mjs's measurement of TensorFlow's oneDNN kernels on one CPU (checkOneDnn). */
+export interface OneDnnVerdict { cpu: string; exact: boolean; worst?: { relErr: number; case: string; quantity: string } }
+
 /**
- * TF_ENABLE_ONEDNN_OPTS for this CPU where the learner has not set it (TensorFlow reads
- * it once, when tfjs-node loads). On AMD EPYC, TensorFlow 2.21's oneDNN Conv2DBackpropInput
- * is 7% off for a one-channel stride-2 "valid" 3x3 convolution (test/kernels.test.ts;
- * TensorFlow's own kernels are exact there), so oneDNN is off on AMD CPUs. On Intel it is
- * exact and about 1.5x faster for the autoencoder's step, so it stays on.
+ * TF_ENABLE_ONEDNN_OPTS for this CPU where the learner has not set it (TensorFlow reads it once,
+ * when tfjs-node loads): "0" where the native setup measured oneDNN's conv kernels to be inexact
+ * on this CPU (an AMD EPYC 7B13: Conv2DBackpropInput 7% off), else TensorFlow's default (on:
+ * exact and about 1.4x faster for the autoencoder's step on AVX-512 EPYCs and Xeons).
  */
-export function oneDnnDefault(cpuModel: string = os.cpus()[0]?.model ?? ""): "0" | undefined {
-  return /\bAMD\b/i.test(cpuModel) ? "0" : undefined;
+export function oneDnnDefault(verdict: OneDnnVerdict | null = readOneDnnVerdict(), cpuModel: string = os.cpus()[0]?.model ?? ""): "0" | undefined {
+  return verdict && verdict.cpu === cpuModel && verdict.exact === false ? "0" : undefined;
+}
+
+function readOneDnnVerdict(): OneDnnVerdict | null {
+  try {
+    const dir = path.dirname(require.resolve("@tensorflow/tfjs-node/package.json"));
+    return JSON.parse(fs.readFileSync(path.join(dir, "deps", "gdl-onednn.json"), "utf8")) as OneDnnVerdict;
+  } catch {
+    return null; // not set up by scripts/setup-native.mjs: TensorFlow's default
+  }
 }
 
 async function trySet(name: BackendName): Promise<void> {
@@ -127,7 +140,9 @@ function engineOf(name: BackendName): string {
     try {
       version = ` ${(tf.backend() as unknown as { binding: { TF_Version: string } }).binding.TF_Version}`;
     } catch { /* older tfjs-node: no version */ }
-    return `TensorFlow${version} C library (tfjs-node)`;
+    // The learner sees when oneDNN is off, by them or because it is inexact on this CPU (oneDnnDefault).
+    const oneDnnOff = process.env.TF_ENABLE_ONEDNN_OPTS === "0" ? ", oneDNN off" : "";
+    return `TensorFlow${version} C library (tfjs-node${oneDnnOff})`;
   }
   return name === "wasm" ? "WebAssembly" : "plain JavaScript";
 }
