@@ -115,34 +115,43 @@ export async function loadCheck() {
  * EPYC 7B13 (Zen 3, AVX2) TensorFlow 2.21's oneDNN Conv2DBackpropInput was 7% off for a
  * one-channel stride-2 "valid" 3x3 convolution, while on AVX-512 EPYCs and Xeons it is exact
  * and 1.4x faster for the autoencoder's step. So it is measured, once per machine: conv2d,
- * its two gradients and conv2dTranspose on tfjs-node with oneDNN on, against tfjs's plain
- * JS cpu kernels (the same check as test/kernels.test.ts, fewer shapes). The verdict goes
+ * conv2dTranspose and their gradients on tfjs-node with oneDNN on, against tfjs's plain JS
+ * cpu kernels (test/kernels.test.ts's check, on its shapes). The verdict goes
  * to ONEDNN_VERDICT; lib/engine/backend.ts turns oneDNN off where it is not exact (unless
  * the learner set TF_ENABLE_ONEDNN_OPTS).
  */
 export const ONEDNN_VERDICT = path.join(TFJS_NODE, "deps", "gdl-onednn.json");
 const ONEDNN_TOL = 1e-5; // max |tensorflow - cpu| / max |cpu| per quantity (float32 sees ~1e-7)
+const CONV_CASES = path.join(root, "lib", "engine", "kernels", "conv-cases.json");
+// test/kernels.test.ts's quantities (the same seeds) for its shapes: conv2d, its input and filter
+// gradients, conv2dTranspose and its two gradients; tfjs-node first, then tfjs's cpu kernels.
 const ONEDNN_CHECK = `
 process.env.TF_CPP_MIN_LOG_LEVEL = "2";
 const tf = require("@tensorflow/tfjs-node");
-const CASES = [[[2, 9, 9, 1], 3, 1, 2, "valid"], [[2, 7, 9, 3], 3, 4, 2, "same"], [[1, 8, 8, 1], 3, 5, 2, "same"],
-  [[3, 9, 6, 2], 3, 4, 1, "valid"], [[2, 10, 11, 3], 5, 2, 2, "valid"], [[4, 8, 8, 32], 3, 16, 2, "same"], [[3, 9, 7, 8], 3, 1, 1, "same"]];
-const quantities = () => CASES.map(([xs, k, cout, s, pad]) => tf.tidy(() => {
-  const x = tf.randomNormal(xs, 0, 1, "float32", 1), f = tf.randomNormal([k, k, xs[3], cout], 0, 1, "float32", 2);
-  const y = tf.conv2d(x, f, s, pad), r = tf.randomNormal(y.shape, 0, 1, "float32", 3);
-  const [dx, dw] = tf.grads((a, b) => tf.conv2d(a, b, s, pad).mul(r).sum())([x, f]);
-  const [dy] = tf.grads((a) => tf.conv2dTranspose(a, f, xs, s, pad).mul(x).sum())([r]);
-  const t = tf.conv2dTranspose(r, f, xs, s, pad);
-  return { name: "x=" + xs + " k=" + k + " cout=" + cout + " s=" + s + " " + pad, q: { conv: y, "conv dx": dx, "conv dw": dw, convT: t, "convT dy": dy } };
-})).map((c) => ({ name: c.name, q: Object.fromEntries(Object.entries(c.q).map(([n, v]) => [n, v.dataSync()])) }));
+const CASES = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).cases;
+const out = (n, k, s, pad) => pad === "same" ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
+const quantities = () => CASES.map((c) => tf.tidy(() => {
+  const [n, h, w, cin] = c.x;
+  const seed = c.x.reduce((a, b) => a * 31 + b, c.s * 7 + c.cout);
+  const x = tf.randomNormal(c.x, 0, 1, "float32", seed);
+  const f = tf.randomNormal([c.k[0], c.k[1], cin, c.cout], 0, 1, "float32", seed + 1);
+  const dims = [n, out(h, c.k[0], c.s, c.pad), out(w, c.k[1], c.s, c.pad), c.cout];
+  const r = tf.randomNormal(dims, 0, 1, "float32", seed + 2);
+  const [dx, dw] = tf.grads((a, b) => tf.conv2d(a, b, c.s, c.pad).mul(r).sum())([x, f]);
+  const y = tf.randomNormal(dims, 0, 1, "float32", seed + 3), rx = tf.randomNormal(c.x, 0, 1, "float32", seed + 4);
+  const [dyT, dwT] = tf.grads((a, b) => tf.conv2dTranspose(a, b, c.x, c.s, c.pad).mul(rx).sum())([y, f]);
+  const q = { conv: tf.conv2d(x, f, c.s, c.pad), "conv dx": dx, "conv dw": dw, convT: tf.conv2dTranspose(y, f, c.x, c.s, c.pad), "convT dy": dyT, "convT dw": dwT };
+  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, v.dataSync()]));
+}));
 const got = quantities();
 tf.setBackend("cpu").then(() => {
   const ref = quantities();
   let worst = { relErr: 0, case: "", quantity: "" };
-  ref.forEach((c, i) => { for (const [n, r] of Object.entries(c.q)) {
-    const g = got[i].q[n]; let d = 0, m = 0;
+  ref.forEach((q, i) => { for (const [name, r] of Object.entries(q)) {
+    const g = got[i][name]; let d = 0, m = 0;
     for (let j = 0; j < r.length; j++) { d = Math.max(d, Math.abs(g[j] - r[j])); m = Math.max(m, Math.abs(r[j])); }
-    if (d / m >= worst.relErr) worst = { relErr: d / m, case: c.name, quantity: n };
+    const c = CASES[i], e = d / Math.max(m, 1e-30);
+    if (e >= worst.relErr) worst = { relErr: e, case: "x=" + c.x + " k=" + c.k + " cout=" + c.cout + " s=" + c.s + " " + c.pad, quantity: name };
   } });
   console.log("GDL_ONEDNN " + JSON.stringify({ tensorflow: tf.engine().registry.tensorflow.binding.TF_Version, worst }));
 });
@@ -163,7 +172,7 @@ export async function checkOneDnn({ force = false, file = ONEDNN_VERDICT, tolera
   } catch {
     // none yet
   }
-  const r = await run(process.execPath, ["-e", ONEDNN_CHECK], { env: { ...process.env, TF_ENABLE_ONEDNN_OPTS: "1" } });
+  const r = await run(process.execPath, ["-e", ONEDNN_CHECK, CONV_CASES], { env: { ...process.env, TF_ENABLE_ONEDNN_OPTS: "1" } });
   const line = r.out.split("\n").find((l) => l.startsWith("GDL_ONEDNN "));
   if (r.status !== 0 || !line) return null;
   const { tensorflow, worst } = JSON.parse(line.slice("GDL_ONEDNN ".length));
