@@ -11,7 +11,7 @@ import { spawn, ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { Browser, Locator, Page } from "playwright-core";
-import { exploreEmptySpots, freePort, inkOf, inkOfElement, launchChromium, newPage, root, shots } from "./helpers/browser";
+import { exploreEmptySpots, freePort, launchChromium, newPage, outputFigures, root, shots } from "./helpers/browser";
 import { jupyterEnv, jupyterPython } from "../scripts/jupyter-env.mjs";
 
 const nbDir = path.join(root, "notebooks");
@@ -131,27 +131,11 @@ async function checkOutputs(page: Page, nb: string): Promise<{ problems: Problem
           if (traces === 0) problems.push({ cell: i, what: `${where}: Plotly plot ${p + 1} drew no trace` });
         }
       }
-      // Every figure the output holds (the output itself for images, else its SVGs, images and
-      // canvases) must show something: read its pixels from a screenshot.
-      const figs = /^image\//.test(mime) ? o.locator("img") : o.locator("svg:not(svg svg), img, canvas");
-      const m = await figs.count();
-      for (let f = 0; f < m; f++) {
-        const fig = figs.nth(f);
-        if (!(await fig.isVisible())) continue;
-        const box = await fig.boundingBox();
-        if (!box || box.width < 24 || box.height < 24) continue; // icons, legend swatches
+      // Every figure the output holds must show something (pixels read from a screenshot).
+      for (const fig of await outputFigures(o, mime, (f) => path.join(dir, `cell${String(i).padStart(2, "0")}-out${j + 1}-fig${f}.png`))) {
         figures++;
-        const ink = await inkOfElement(fig, path.join(dir, `cell${String(i).padStart(2, "0")}-out${j + 1}-fig${f + 1}.png`));
-        // Blank: under 0.1% of the pixels differ from the background (a flat noise map with one
-        // bright pixel, 03's model-sample correlations, is ~0.3% and is a real picture).
-        // A PNG that is itself one flat colour is drawn faithfully: a content note (e.g. an
-        // untrained model's grey output), not a rendering failure.
-        const src = (await fig.getAttribute("src")) ?? "";
-        if ((ink.ink < 0.001 || ink.colours < 2) && src.startsWith("data:image/png;base64,")) {
-          const own = inkOf(Buffer.from(src.slice(22), "base64"));
-          if (own.ink < 0.001) { flat.push(`${nb} cell ${i}: ${where}: figure ${f + 1} is a flat image`); continue; }
-        }
-        if (ink.ink < 0.001 || ink.colours < 2) problems.push({ cell: i, what: `${where}: figure ${f + 1} (${Math.round(box.width)}×${Math.round(box.height)}) is blank (ink ${(ink.ink * 100).toFixed(2)}%)` });
+        if (fig.flatSource) flat.push(`${nb} cell ${i}: ${where}: figure ${fig.index} is a flat image`);
+        else if (fig.blank) problems.push({ cell: i, what: `${where}: figure ${fig.index} (${fig.width}×${fig.height}) is blank (ink ${(fig.ink.ink * 100).toFixed(2)}%)` });
       }
     }
   }

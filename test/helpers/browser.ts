@@ -133,6 +133,34 @@ export async function exploreEmptySpots(page: Page, ex: Locator): Promise<void> 
   expect(pixelDiff(await panelPixels(ex), px2)).toBeGreaterThan(3);
 }
 
+/** One figure of a notebook output, with its pixels read from a screenshot. */
+export interface OutputFigure { index: number; width: number; height: number; ink: Ink; blank: boolean; flatSource: boolean }
+
+/**
+ * The figures of one output as JupyterLab shows it (the output itself for images, else its
+ * top-level SVGs, images and canvases) of 24 px or more, each screenshot saved as file(index).
+ * blank: under 0.1% of the pixels differ from the background (a flat noise map with one bright
+ * pixel, 03's model-sample correlations, is ~0.3% and is a real picture), or one colour.
+ * flatSource: the figure is a PNG that is itself one flat colour, so it is drawn faithfully (a
+ * content note, e.g. an untrained model's grey output, not a rendering failure).
+ */
+export async function outputFigures(o: Locator, mime: string, file: (index: number) => string): Promise<OutputFigure[]> {
+  const figs = /^image\//.test(mime) ? o.locator("img") : o.locator("svg:not(svg svg), img, canvas");
+  const shown: OutputFigure[] = [];
+  for (let f = 0; f < (await figs.count()); f++) {
+    const fig = figs.nth(f);
+    if (!(await fig.isVisible())) continue;
+    const box = await fig.boundingBox();
+    if (!box || box.width < 24 || box.height < 24) continue; // icons, legend swatches
+    const ink = await inkOfElement(fig, file(f + 1));
+    const blank = ink.ink < 0.001 || ink.colours < 2;
+    const src = (await fig.getAttribute("src")) ?? "";
+    const flatSource = blank && src.startsWith("data:image/png;base64,") && inkOf(Buffer.from(src.slice(22), "base64")).ink < 0.001;
+    shown.push({ index: f + 1, width: Math.round(box.width), height: Math.round(box.height), ink, blank, flatSource });
+  }
+  return shown;
+}
+
 /**
  * Every figure shown in a page's notebook outputs (exported HTML): images, top-level SVGs and
  * canvases of 24 px or more must show something; the latent mosaic must show its tiles.
