@@ -11,7 +11,8 @@
 //                                   (site/src/worker; Node-only APIs from site/src/shims),
 //                                   typescript.js, tfjs-backend-wasm's .wasm, Plotly's bundle
 //   build/site/build/themes|schemas JupyterLab's themes and settings schemas
-//   build/site/files/ + api/contents/all.json   the notebooks 00-03 and their listing
+//   build/site/files/ + api/contents/all.json   the notebooks (NOTEBOOKS) and their listing
+//   build/site/pretrained/<name>/               shipped weights (PRETRAINED), as in the project
 //   build/site/datasets/fashion-mnist/          the four IDX .gz files (unpacked in the browser)
 //   build/site/build/licenses.json  what ships, package by package, with its licence
 import { spawnSync } from "node:child_process";
@@ -25,7 +26,9 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const siteSrc = path.join(root, "site");
 export const OUT = path.join(root, "build", "site");
-const NOTEBOOKS = ["00-setup.ipynb", "01-generative-modeling.ipynb", "02-maximum-likelihood.ipynb", "03-generative-challenges.ipynb"];
+const NOTEBOOKS = ["00-setup.ipynb", "01-generative-modeling.ipynb", "02-maximum-likelihood.ipynb", "03-generative-challenges.ipynb", "04-autoencoder.ipynb", "05-variational-autoencoder.ipynb"];
+/** Shipped weights the notebooks load (pretrained/<name>/, read by lib/train/weights.ts through the fs shim). */
+const PRETRAINED = ["autoencoder", "vae"];
 const FASHION_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
 /** Licences that may ship (SPDX ids; ISC and 0BSD are MIT-style; Zlib: pako, with MIT). */
 const ALLOWED_LICENCES = /^(MIT|ISC|0BSD|BSD-2-Clause|BSD-3-Clause|Apache-2\.0|Zlib)$/;
@@ -208,14 +211,18 @@ export async function buildSite() {
     sourcemap: "linked",
     sourcesContent: false,
     nodePaths,
-    alias: Object.fromEntries(["fs", "path", "os", "util", "zlib", "jsdom"].map((m) => [m, path.join(shims, `${m}.ts`)])),
-    inject: [path.join(shims, "process.ts"), path.join(shims, "buffer.ts")],
+    alias: Object.fromEntries(["fs", "path", "os", "util", "zlib", "jsdom", "crypto", "worker_threads"].map((m) => [m, path.join(shims, `${m}.ts`)])),
+    inject: [path.join(shims, "process.ts"), path.join(shims, "buffer.ts"), path.join(shims, "timers.ts")],
     define: { global: "globalThis" },
     plugins: [{
       name: "node-only",
       setup(build) {
         // Loaded only when GDL_BACKEND is tensorflow, never in the browser (GDL_BACKEND=wasm there).
         build.onResolve({ filter: /^@tensorflow\/tfjs-node$/ }, () => ({ path: "@tensorflow/tfjs-node", external: true }));
+        // train()'s data-parallel engine (Node worker threads): train() runs on the kernel's thread
+        // here (GDL_WORKERS=1); the stand-in says so if workers are ever asked for.
+        build.onResolve({ filter: /(^|\/)parallel\/index$/ }, (args) =>
+          (/lib[\\/]train[\\/]train\.ts$/.test(args.importer) ? { path: path.join(shims, "parallel-engine.ts") } : undefined));
       },
     }],
   });
@@ -267,6 +274,15 @@ export async function buildSite() {
   const fm = fashionMnistDir();
   if (fm) for (const f of FASHION_FILES) copy(path.join(fm, f), path.join(OUT, "datasets", "fashion-mnist", f));
   else log("site: WARNING: Fashion-MNIST not found (datasets/fashion-mnist/ or /usr/share/datasets/fashion-mnist/); the notebooks will say so when they load it");
+  // Weights, listed in the kernel's file manifest so lib's fs calls see them as files.
+  const listFiles = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  for (const name of PRETRAINED) {
+    for (const f of listFiles(path.join(root, "pretrained", name))) {
+      const rel = path.relative(root, f).split(path.sep).join("/");
+      copy(f, path.join(OUT, rel));
+      siteFiles.push(rel);
+    }
+  }
 
   // Contents: the notebooks, unchanged, and the listing JupyterLite's drive reads.
   const listing = [];

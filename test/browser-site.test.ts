@@ -1,9 +1,11 @@
 // The workbook as a static JupyterLite site (npm run site), in Debian's Chromium: build/site/
-// served by a plain static server (no special headers) on 127.0.0.1; notebooks 01-03 opened
+// served by a plain static server (no special headers) on 127.0.0.1; notebooks 02 and 04 (all of
+// 01-05 with GDL_SITE_NOTEBOOKS=all) opened
 // with lab/index.html?path=..., Run → Run All Cells (quick mode through the site's
 // jupyter-lite.json, as a host may set it), then: no error outputs, the first output says what
 // computes, every figure shows something (pixels read from screenshots), Plotly draws its
-// traces. Then the kernel itself: a last expression is an execute_result, displays update in
+// traces; in 04, train()'s live progress output reached its last step and the latent
+// explorer draws its Plotly scatter and decodes under the mouse. Then the kernel itself: a last expression is an execute_result, displays update in
 // place, errors name the cell's TypeScript line, Kernel → Interrupt restarts with a clear
 // message, and an edited notebook is still edited after a reload (IndexedDB).
 // Screenshots: build/screenshots/site/. GDL_SITE_FULL=1 runs the notebooks in full mode.
@@ -17,7 +19,12 @@ import { freePort, launchChromium, newPage, outputFigures, root, shots } from ".
 import { buildSite, OUT, serveStatic } from "../scripts/site.mjs";
 import { transformCell } from "../site/src/worker/transform";
 
-const NOTEBOOKS = ["01-generative-modeling.ipynb", "02-maximum-likelihood.ipynb", "03-generative-challenges.ipynb"];
+const SHIPPED = ["01-generative-modeling.ipynb", "02-maximum-likelihood.ipynb", "03-generative-challenges.ipynb", "04-autoencoder.ipynb", "05-variational-autoencoder.ipynb"];
+// npm test runs 02 (chapter 1's plots) and 04 (training, weights, the explorer): about 4 minutes
+// on one wasm thread; GDL_SITE_NOTEBOOKS=all runs every shipped notebook (about 7 minutes).
+const NOTEBOOKS = process.env.GDL_SITE_NOTEBOOKS === "all" ? SHIPPED : [SHIPPED[1], SHIPPED[3]];
+/** Notebooks that train with train() and show a latent explorer. */
+const TRAINS = /^0[4-7]/;
 const shotDir = path.join(shots, "site");
 const quick = process.env.GDL_SITE_FULL !== "1";
 
@@ -38,7 +45,7 @@ function newest(p: string): number {
 function stale(): boolean {
   const built = path.join(OUT, "lab", "index.html");
   if (!fs.existsSync(built)) return true;
-  const sources = ["site/src", "site/extensions.json", "site/package-lock.json", "scripts/site.mjs", "lib", "notebooks"].map((p) => newest(path.join(root, p)));
+  const sources = ["site/src", "site/extensions.json", "site/package-lock.json", "scripts/site.mjs", "lib", "notebooks", "pretrained"].map((p) => newest(path.join(root, p)));
   return Math.max(...sources) > fs.statSync(built).mtimeMs;
 }
 
@@ -134,6 +141,37 @@ async function checkFigures(page: Page, nb: string): Promise<{ problems: string[
   return { problems, figures };
 }
 
+/** train()'s progress output (one display, updated in place) reached its last step; the explorer draws and decodes. */
+async function checkTrainingAndExplorer(page: Page, nb: string, cells: CellModel[]): Promise<void> {
+  const progress = cells.flatMap((c) => c.outputs).map((o) => String(o.data?.["text/html"] ?? ""))
+    .filter((h) => /· epoch \d+\/\d+ · step \d+\/\d+/.test(h));
+  expect(progress.length, `${nb}: train() progress outputs`).toBeGreaterThan(0);
+  for (const h of progress) {
+    const m = /epoch (\d+)\/(\d+) · step (\d+)\/(\d+)/.exec(h)!;
+    expect(`epoch ${m[1]}/${m[2]} step ${m[3]}/${m[4]}`, `${nb}: a progress output that did not reach its end`).toBe(`epoch ${m[2]}/${m[2]} step ${m[4]}/${m[4]}`);
+    expect(h).toMatch(/<b>Trained \d+ epochs? in [\d.]+ s/);
+    expect(h).toMatch(/<svg[^>]*>[\s\S]*<path d="M/); // the loss chart has a curve
+  }
+  const ex = page.locator(".gdl-explorer");
+  expect(await ex.count(), `${nb}: latent explorers`).toBeGreaterThan(0);
+  const first = ex.first();
+  await expect.poll(() => first.getAttribute("data-ready"), { timeout: 60_000 }).toBe("1");
+  await first.scrollIntoViewIfNeeded();
+  expect(await first.locator(".scatterlayer .trace").count(), `${nb}: explorer traces`).toBeGreaterThan(0);
+  const box = await first.locator(".scatterlayer .point").nth(3).boundingBox();
+  await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
+  await expect.poll(() => first.locator(".gdl-ex-caption").textContent(), { timeout: 10_000 }).toMatch(/\S/);
+  const panel = await first.locator(".gdl-ex-panel canvas").evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let sum = 0, sq = 0;
+    for (let i = 0; i < d.length; i += 4) { sum += d[i]; sq += d[i] * d[i]; }
+    const n = d.length / 4, mean = sum / n;
+    return Math.sqrt(sq / n - mean * mean);
+  });
+  expect(panel, `${nb}: the explorer's image panel is flat`).toBeGreaterThan(10);
+  await first.screenshot({ path: path.join(shotDir, `${nb.replace(/\.ipynb$/, "")}-explorer.png`) });
+}
+
 describe("the cell transform (TypeScript -> a body that keeps declarations across cells)", () => {
   it("keeps every line where it was and lists the names a cell declares", () => {
     const code = [
@@ -209,6 +247,7 @@ describe("the workbook as a static JupyterLite site, in a real browser", () => {
         const { problems, figures } = await checkFigures(page, nb);
         expect(problems, `${nb}: blank figures`).toEqual([]);
         expect(figures, `${nb}: figures found`).toBeGreaterThan(3);
+        if (TRAINS.test(nb)) await checkTrainingAndExplorer(page, nb, cells);
         console.log(`${nb}: ${code.length} code cells ran in ${seconds.toFixed(1)} s (${quick ? "quick" : "full"} mode), ${figures} figures, none blank`);
       } finally {
         consoleErrors.push(...errors.map((e) => `${nb}: ${e}`));
@@ -221,7 +260,7 @@ describe("the workbook as a static JupyterLite site, in a real browser", () => {
     const errors: string[] = [];
     const page = await newPage(browser!, errors, { width: 1400, height: 1000 });
     try {
-      await openNotebook(page, NOTEBOOKS[0]);
+      await openNotebook(page, SHIPPED[0]);
       // The setup cell only (imports and data), then cells of our own at the end.
       await page.evaluate(() => {
         const app = (window as unknown as { jupyterapp: any }).jupyterapp;
@@ -238,6 +277,19 @@ describe("the workbook as a static JupyterLite site, in a real browser", () => {
       expect(tensor.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toMatch(/Tensor\s+\[2, 4, 6\]/);
       const persists = await runNewCell(page, "(await doubled.data()).length + train.images.shape[0]");
       expect(persists.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toBe(String(3 + (quick ? 1200 : 6000)));
+
+      // saveWeights works in the browser (in the kernel's memory): a second save replaces the first, loadWeights reads it back.
+      const saved = await runNewCell(page, [
+        'import { saveWeights, loadWeights } from "./lib/train/weights";',
+        "const tiny = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });",
+        'await saveWeights(tiny, "weights/tiny");',
+        'await saveWeights(tiny, "weights/tiny");',
+        "const tiny2 = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });",
+        'await loadWeights(tiny2, "weights/tiny");',
+        "tiny.getWeights().every((w, i) => tf.equal(w, tiny2.getWeights()[i]).all().dataSync()[0] === 1)",
+      ].join("\n"));
+      expect(saved.outputs.find((o) => o.output_type === "error")?.evalue).toBeUndefined();
+      expect(saved.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toBe("true");
 
       const updated = await runNewCell(page, [
         'import * as tslab from "tslab";',
@@ -306,7 +358,7 @@ describe("the workbook as a static JupyterLite site, in a real browser", () => {
     const errors: string[] = [];
     const page = await newPage(browser!, errors, { width: 1400, height: 1000 });
     try {
-      const nb = NOTEBOOKS[1];
+      const nb = SHIPPED[1];
       await openNotebook(page, nb);
       const marker = `edited in the browser ${Date.now()}`;
       await page.evaluate((text) => {

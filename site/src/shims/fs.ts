@@ -2,7 +2,8 @@
 // Paths are URLs (lib's project root is the site's URL, see ../worker/index.ts). A file exists
 // when it was put here (vfs.put: Fashion-MNIST, unpacked by DecompressionStream) or when the
 // site's manifest (written by scripts/site.mjs) lists it; reading a listed file fetches it with
-// a synchronous request, which workers allow. Writes stay in memory.
+// a synchronous request, which workers allow. Writes, renames and removals stay in memory (this
+// kernel's lifetime: lib's saveWeights works, its save is gone when the kernel restarts).
 import { Buffer } from "buffer";
 
 const files = new Map<string, Uint8Array>();
@@ -45,10 +46,13 @@ export function existsSync(p: string): boolean {
   return files.has(c) || listed.has(c) || dirs.has(c);
 }
 
-export function statSync(p: string) {
+export function statSync(p: string, opts?: { throwIfNoEntry?: boolean }) {
   const c = clean(p);
   const isDir = dirs.has(c), isFile = files.has(c) || listed.has(c);
-  if (!isDir && !isFile) throw enoent(p, "stat");
+  if (!isDir && !isFile) {
+    if (opts?.throwIfNoEntry === false) return undefined as never;
+    throw enoent(p, "stat");
+  }
   const size = files.get(c)?.length ?? 0;
   return { isDirectory: () => isDir, isFile: () => isFile && !isDir, size, mtimeMs: 0, mtime: new Date(0) };
 }
@@ -67,7 +71,7 @@ export function readFileSync(p: string, enc?: string | { encoding?: string }): B
 }
 
 export function writeFileSync(p: string, data: string | Uint8Array): void {
-  vfs.put(p, typeof data === "string" ? new TextEncoder().encode(data) : data);
+  vfs.put(p, typeof data === "string" ? new TextEncoder().encode(data) : data.slice());
 }
 
 export function readdirSync(p: string): string[] {
@@ -80,11 +84,72 @@ export function readdirSync(p: string): string[] {
   return [...names].sort();
 }
 
-export function mkdirSync(p: string): void { dirs.add(clean(p)); }
+export function mkdirSync(p: string): void { dirs.add(clean(p)); addDirsOf(clean(p)); }
+
+/** `p` itself and every file or folder under it. */
+function under(c: string): { files: string[]; dirs: string[] } {
+  const inside = (k: string) => k === c || k.startsWith(`${c}/`);
+  return { files: [...new Set([...files.keys(), ...listed])].filter(inside), dirs: [...dirs].filter(inside) };
+}
+
+export function rmSync(p: string, opts?: { force?: boolean; recursive?: boolean }): void {
+  const c = clean(p);
+  if (!existsSync(c)) { if (opts?.force) return; throw enoent(p, "rm"); }
+  const u = under(c);
+  for (const f of u.files) { files.delete(f); listed.delete(f); }
+  for (const d of u.dirs) dirs.delete(d);
+}
+
+/** Moves a file or a folder; files the site serves are fetched first, then kept in memory. */
+export function renameSync(from: string, to: string): void {
+  const a = clean(from), b = clean(to);
+  if (!existsSync(a)) throw enoent(from, "rename");
+  const u = under(a);
+  const moved = u.files.map((f) => [b + f.slice(a.length), readFileSync(f) as Uint8Array] as const);
+  rmSync(b, { force: true });
+  rmSync(a, { force: true });
+  for (const d of u.dirs) mkdirSync(b + d.slice(a.length));
+  for (const [f, bytes] of moved) vfs.put(f, bytes);
+}
+
+export function cpSync(from: string, to: string): void {
+  const a = clean(from), b = clean(to);
+  if (!existsSync(a)) throw enoent(from, "cp");
+  const u = under(a);
+  for (const d of u.dirs) mkdirSync(b + d.slice(a.length));
+  for (const f of u.files) vfs.put(b + f.slice(a.length), readFileSync(f) as Uint8Array);
+}
+
+// File descriptors: lib opens a lock file with "wx", writes it and closes it.
+const fds = new Map<number, { path: string; chunks: Uint8Array[] }>();
+let nextFd = 100;
+export function openSync(p: string, flags = "r"): number {
+  const c = clean(p);
+  if (flags.includes("x") && existsSync(c)) throw Object.assign(new Error(`EEXIST: file already exists, open '${p}'`), { code: "EEXIST", errno: -17, path: p, syscall: "open" });
+  if (/[wa]/.test(flags)) writeFileSync(c, new Uint8Array(0));
+  else if (!existsSync(c)) throw enoent(p, "open");
+  fds.set(nextFd, { path: c, chunks: [] });
+  return nextFd++;
+}
+export function writeSync(fd: number, data: string | Uint8Array): number {
+  const f = fds.get(fd);
+  if (!f) throw new Error(`EBADF: bad file descriptor, write`);
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  f.chunks.push(bytes);
+  const all = new Uint8Array(f.chunks.reduce((s, x) => s + x.length, 0));
+  let o = 0;
+  for (const x of f.chunks) { all.set(x, o); o += x.length; }
+  vfs.put(f.path, all);
+  return bytes.length;
+}
+export function closeSync(fd: number): void { fds.delete(fd); }
 
 export const promises = {
   readFile: async (p: string, enc?: string) => readFileSync(p, enc),
   writeFile: async (p: string, d: string | Uint8Array) => writeFileSync(p, d),
+  rm: async (p: string, o?: { force?: boolean; recursive?: boolean }) => rmSync(p, o),
+  rename: async (a: string, b: string) => renameSync(a, b),
+  mkdir: async (p: string) => mkdirSync(p),
 };
 
-export default { existsSync, statSync, readFileSync, writeFileSync, readdirSync, mkdirSync, promises, vfs };
+export default { existsSync, statSync, readFileSync, writeFileSync, readdirSync, mkdirSync, rmSync, renameSync, cpSync, openSync, writeSync, closeSync, promises, vfs };

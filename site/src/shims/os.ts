@@ -7,6 +7,7 @@ export const arch = () => "wasm";
 export const EOL = "\n";
 export const tmpdir = () => "/tmp";
 export const homedir = () => "/";
+export const hostname = () => "browser";
 export const totalmem = () => 0;
 export const freemem = () => 0;
-export default { cpus, availableParallelism, platform, arch, EOL, tmpdir, homedir, totalmem, freemem };
+export default { cpus, availableParallelism, platform, arch, EOL, tmpdir, homedir, hostname, totalmem, freemem };

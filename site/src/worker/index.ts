@@ -116,7 +116,7 @@ async function importModule(spec: string): Promise<unknown> {
   if (key !== null) {
     if (key in LIB) return LIB[key];
     throw Object.assign(new Error(
-      `Cannot find module '${spec}' in the browser workbook. This first browser step carries the lib/ modules notebooks 00-03 use ` +
+      `Cannot find module '${spec}' in the browser workbook. The browser workbook carries the lib/ modules notebooks 00-05 and 07 use ` +
         `(${Object.keys(LIB).map((k) => `./lib/${k}`).join(", ")}); run the other notebooks in JupyterLab (npm start).`,
     ), { name: "ModuleNotFound" });
   }

@@ -1,8 +1,10 @@
 // What a cell can import in the browser kernel: @tensorflow/tfjs, "tslab" (its display API)
 // and the lib/ modules below, bundled once by esbuild (scripts/site.mjs) into this worker,
 // so cells and lib share one tfjs. Node-only APIs lib uses come from ../shims (esbuild
-// aliases), and data/fashion-mnist from its browser wrapper. This step carries what
-// notebooks 00-03 import; a lib module that is not here gets a clear error.
+// aliases), and data/fashion-mnist from its browser wrapper. It carries what notebooks
+// 00-05 and 07 import; a lib module that is not here gets a clear error. train() runs on
+// this thread: its data-parallel engine (lib/train/parallel, Node worker threads) is
+// replaced by ../shims/parallel-engine.ts at build time.
 import * as tf from "@tensorflow/tfjs";
 import * as engineBackend from "../../../lib/engine/backend";
 import * as settings from "../../../lib/settings";
@@ -29,6 +31,23 @@ import * as pca from "../../../lib/probability/pca";
 import * as naiveBayes from "../../../lib/probability/naive-bayes";
 import * as chapter1 from "../../../lib/exercises/chapter1";
 import * as check from "../../../lib/exercises/check";
+import * as modelsLosses from "../../../lib/models/losses";
+import * as modelsTask from "../../../lib/models/task";
+import * as modelsAutoencoder from "../../../lib/models/autoencoder";
+import * as trainTrain from "../../../lib/train/train";
+import * as trainPretrained from "../../../lib/train/pretrained";
+import * as trainWeights from "../../../lib/train/weights";
+import * as plotMosaic from "../../../lib/plot/mosaic";
+import * as plotExplorer from "../../../lib/plot/explorer";
+import * as evalReconstruction from "../../../lib/eval/reconstruction";
+import * as evalElbo from "../../../lib/eval/elbo";
+import * as evalBetaSweep from "../../../lib/eval/beta-sweep";
+import * as latentEmbed from "../../../lib/latent/embed";
+import * as latentPlane from "../../../lib/latent/plane";
+import * as latentExplore from "../../../lib/latent/explore";
+import * as latentPspace from "../../../lib/latent/pspace";
+import * as exercisesAutoencoder from "../../../lib/exercises/autoencoder";
+import * as exercisesVae from "../../../lib/exercises/vae";
 
 export const LIB: Record<string, unknown> = {
   "engine/backend": engineBackend,
@@ -56,6 +75,23 @@ export const LIB: Record<string, unknown> = {
   "probability/naive-bayes": naiveBayes,
   "exercises/chapter1": chapter1,
   "exercises/check": check,
+  "models/losses": modelsLosses,
+  "models/task": modelsTask,
+  "models/autoencoder": modelsAutoencoder,
+  "train/train": trainTrain,
+  "train/pretrained": trainPretrained,
+  "train/weights": trainWeights,
+  "plot/mosaic": plotMosaic,
+  "plot/explorer": plotExplorer,
+  "eval/reconstruction": evalReconstruction,
+  "eval/elbo": evalElbo,
+  "eval/beta-sweep": evalBetaSweep,
+  "latent/embed": latentEmbed,
+  "latent/plane": latentPlane,
+  "latent/explore": latentExplore,
+  "latent/pspace": latentPspace,
+  "exercises/autoencoder": exercisesAutoencoder,
+  "exercises/vae": exercisesVae,
 };
 
 export const PACKAGES: Record<string, unknown> = {
