@@ -33,6 +33,18 @@ let server: Server | undefined;
 let base = "";
 const consoleErrors: string[] = [];
 
+/** A fresh page for `fn`; its console errors are kept under `label` (checked at the end), and it is closed. */
+async function withPage<T>(label: string, fn: (page: Page) => Promise<T>): Promise<T> {
+  const errors: string[] = [];
+  const page = await newPage(browser!, errors, { width: 1400, height: 1000 });
+  try {
+    return await fn(page);
+  } finally {
+    consoleErrors.push(...errors.map((e) => `${label}: ${e}`));
+    await page.close();
+  }
+}
+
 /** Newest modification time under `p` (files only). */
 function newest(p: string): number {
   if (!fs.existsSync(p)) return 0;
@@ -228,9 +240,7 @@ describe("the workbook as a static JupyterLite site, in a real browser", () => {
 
   for (const nb of NOTEBOOKS) {
     it(`${nb}: every cell runs with no error output, and every figure shows something`, async () => {
-      const errors: string[] = [];
-      const page = await newPage(browser!, errors, { width: 1400, height: 1000 });
-      try {
+      await withPage(nb, async (page) => {
         await openNotebook(page, nb);
         const t0 = Date.now();
         await menu(page, "Run", "Run All Cells");
@@ -249,115 +259,105 @@ describe("the workbook as a static JupyterLite site, in a real browser", () => {
         expect(figures, `${nb}: figures found`).toBeGreaterThan(3);
         if (TRAINS.test(nb)) await checkTrainingAndExplorer(page, nb, cells);
         console.log(`${nb}: ${code.length} code cells ran in ${seconds.toFixed(1)} s (${quick ? "quick" : "full"} mode), ${figures} figures, none blank`);
-      } finally {
-        consoleErrors.push(...errors.map((e) => `${nb}: ${e}`));
-        await page.close();
-      }
+      });
     }, 1_200_000);
   }
 
   it("the kernel: Out[n] results, displays updated in place, errors at the cell's TypeScript line, Kernel → Interrupt", async () => {
-    const errors: string[] = [];
-    const page = await newPage(browser!, errors, { width: 1400, height: 1000 });
-    try {
+    await withPage("kernel checks", async (page) => {
       await openNotebook(page, SHIPPED[0]);
       // The setup cell only (imports and data), then cells of our own at the end.
       await page.evaluate(() => {
         const app = (window as unknown as { jupyterapp: any }).jupyterapp;
         app.shell.currentWidget.content.activeCellIndex = 1;
         return app.commands.execute("notebook:run-cell");
-      });
-      await expect.poll(async () => (await modelCells(page))[1].count !== null && (await kernelStatus(page)) === "idle", { timeout: 120_000 }).toBe(true);
+    });
+    await expect.poll(async () => (await modelCells(page))[1].count !== null && (await kernelStatus(page)) === "idle", { timeout: 120_000 }).toBe(true);
 
-      const backend = await runNewCell(page, "backend");
-      const result = backend.outputs.find((o) => o.output_type === "execute_result");
-      expect(result?.data?.["text/plain"]).toBe("tfjs backend: wasm (WebAssembly, 1 thread)");
+    const backend = await runNewCell(page, "backend");
+    const result = backend.outputs.find((o) => o.output_type === "execute_result");
+    expect(result?.data?.["text/plain"]).toBe("tfjs backend: wasm (WebAssembly, 1 thread)");
 
-      const tensor = await runNewCell(page, "const doubled = tf.tensor([1, 2, 3]).mul(2);\ndoubled");
-      expect(tensor.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toMatch(/Tensor\s+\[2, 4, 6\]/);
-      const persists = await runNewCell(page, "(await doubled.data()).length + train.images.shape[0]");
-      expect(persists.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toBe(String(3 + (quick ? 1200 : 6000)));
+    const tensor = await runNewCell(page, "const doubled = tf.tensor([1, 2, 3]).mul(2);\ndoubled");
+    expect(tensor.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toMatch(/Tensor\s+\[2, 4, 6\]/);
+    const persists = await runNewCell(page, "(await doubled.data()).length + train.images.shape[0]");
+    expect(persists.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toBe(String(3 + (quick ? 1200 : 6000)));
 
-      // saveWeights works in the browser (in the kernel's memory): a second save replaces the first, loadWeights reads it back.
-      const saved = await runNewCell(page, [
-        'import { saveWeights, loadWeights } from "./lib/train/weights";',
-        "const tiny = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });",
-        'await saveWeights(tiny, "weights/tiny");',
-        'await saveWeights(tiny, "weights/tiny");',
-        "const tiny2 = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });",
-        'await loadWeights(tiny2, "weights/tiny");',
-        "tiny.getWeights().every((w, i) => tf.equal(w, tiny2.getWeights()[i]).all().dataSync()[0] === 1)",
-      ].join("\n"));
-      expect(saved.outputs.find((o) => o.output_type === "error")?.evalue).toBeUndefined();
-      expect(saved.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toBe("true");
+    // saveWeights works in the browser (in the kernel's memory): a second save replaces the first, loadWeights reads it back.
+    const saved = await runNewCell(page, [
+      'import { saveWeights, loadWeights } from "./lib/train/weights";',
+      "const tiny = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });",
+      'await saveWeights(tiny, "weights/tiny");',
+      'await saveWeights(tiny, "weights/tiny");',
+      "const tiny2 = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });",
+      'await loadWeights(tiny2, "weights/tiny");',
+      "tiny.getWeights().every((w, i) => tf.equal(w, tiny2.getWeights()[i]).all().dataSync()[0] === 1)",
+    ].join("\n"));
+    expect(saved.outputs.find((o) => o.output_type === "error")?.evalue).toBeUndefined();
+    expect(saved.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toBe("true");
 
-      const updated = await runNewCell(page, [
-        'import * as tslab from "tslab";',
-        'import { newOutput } from "./lib/display";',
-        "const d = tslab.newDisplay();",
-        'd.html("<b>first</b>");',
-        'd.html("<b>second</b>");',
-        "const o = newOutput();",
-        'o.text("step 1");',
-        'o.text("step 2 of 2");',
-      ].join("\n"));
-      const shown = updated.outputs.filter((o) => o.output_type === "display_data").map((o) => String(o.data?.["text/html"] ?? o.data?.["text/plain"]));
-      expect(shown).toEqual(["<b>second</b>", "step 2 of 2"]);
+    const updated = await runNewCell(page, [
+      'import * as tslab from "tslab";',
+      'import { newOutput } from "./lib/display";',
+      "const d = tslab.newDisplay();",
+      'd.html("<b>first</b>");',
+      'd.html("<b>second</b>");',
+      "const o = newOutput();",
+      'o.text("step 1");',
+      'o.text("step 2 of 2");',
+    ].join("\n"));
+    const shown = updated.outputs.filter((o) => o.output_type === "display_data").map((o) => String(o.data?.["text/html"] ?? o.data?.["text/plain"]));
+    expect(shown).toEqual(["<b>second</b>", "step 2 of 2"]);
 
-      const failing = await runNewCell(page, [
-        "interface Row { id: number }",
-        "const rows: Row[] = [];",
-        "// the next line throws inside lib/plot/image-grid.ts",
-        "showImages(tf.zeros([0, 28, 28, 1]) as tf.Tensor4D);",
-      ].join("\n"));
-      const err = failing.outputs.find((o) => o.output_type === "error");
-      expect(err?.evalue).toMatch(/got 0 images/);
-      const tb = (err?.traceback ?? []).join("\n");
-      expect(tb).toMatch(/--> cell \[\d+\]:4:\d+\n\s+showImages\(tf\.zeros/);
-      expect(tb).toMatch(/lib\/plot\/image-grid\.ts:\d+/);
+    const failing = await runNewCell(page, [
+      "interface Row { id: number }",
+      "const rows: Row[] = [];",
+      "// the next line throws inside lib/plot/image-grid.ts",
+      "showImages(tf.zeros([0, 28, 28, 1]) as tf.Tensor4D);",
+    ].join("\n"));
+    const err = failing.outputs.find((o) => o.output_type === "error");
+    expect(err?.evalue).toMatch(/got 0 images/);
+    const tb = (err?.traceback ?? []).join("\n");
+    expect(tb).toMatch(/--> cell \[\d+\]:4:\d+\n\s+showImages\(tf\.zeros/);
+    expect(tb).toMatch(/lib\/plot\/image-grid\.ts:\d+/);
 
-      // Tab completion: names the cells declared, and members of a value.
-      const completions = await page.evaluate(async () => {
-        const kernel = (window as unknown as { jupyterapp: any }).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-        const members = (await kernel.requestComplete({ code: "P.fitGau", cursor_pos: 8 })).content;
-        const names = (await kernel.requestComplete({ code: "doub", cursor_pos: 4 })).content;
-        return { members: members.matches as string[], start: members.cursor_start as number, names: names.matches as string[] };
-      });
-      expect(completions.members).toEqual(expect.arrayContaining(["fitGaussian", "fitGaussian1D"]));
-      expect(completions.start).toBe(2);
-      expect(completions.names).toContain("doubled");
+    // Tab completion: names the cells declared, and members of a value.
+    const completions = await page.evaluate(async () => {
+      const kernel = (window as unknown as { jupyterapp: any }).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+      const members = (await kernel.requestComplete({ code: "P.fitGau", cursor_pos: 8 })).content;
+      const names = (await kernel.requestComplete({ code: "doub", cursor_pos: 4 })).content;
+      return { members: members.matches as string[], start: members.cursor_start as number, names: names.matches as string[] };
+    });
+    expect(completions.members).toEqual(expect.arrayContaining(["fitGaussian", "fitGaussian1D"]));
+    expect(completions.start).toBe(2);
+    expect(completions.names).toContain("doubled");
 
-      const syntax = await runNewCell(page, "const fine = 1;\nconst broken = ;");
-      expect((syntax.outputs.find((o) => o.output_type === "error")?.traceback ?? []).join("\n")).toMatch(/SyntaxError: Expression expected\.\n--> cell \[\d+\]:2:16/);
+    const syntax = await runNewCell(page, "const fine = 1;\nconst broken = ;");
+    expect((syntax.outputs.find((o) => o.output_type === "error")?.traceback ?? []).join("\n")).toMatch(/SyntaxError: Expression expected\.\n--> cell \[\d+\]:2:16/);
 
-      // A busy loop cannot be stopped inside a worker: Interrupt ends the worker and says so.
-      const n = (await modelCells(page)).length;
-      await page.evaluate(() => {
-        const app = (window as unknown as { jupyterapp: any }).jupyterapp;
-        const panel = app.shell.currentWidget;
-        const k = panel.content.model.cells.length;
-        panel.content.model.sharedModel.insertCell(k, { cell_type: "code", source: "let spins = 0;\nwhile (true) spins++;" });
-        panel.content.activeCellIndex = k;
-        void app.commands.execute("notebook:run-cell");
-      });
-      await expect.poll(() => kernelStatus(page), { timeout: 10_000 }).toBe("busy");
-      await page.waitForTimeout(1000);
-      await menu(page, "Kernel", "Interrupt Kernel");
-      await expect.poll(async () => (await modelCells(page))[n].outputs.find((o) => o.output_type === "error")?.ename ?? "", { timeout: 30_000 }).toBe("KernelInterrupted");
-      expect((await modelCells(page))[n].outputs.find((o) => o.output_type === "error")?.evalue).toMatch(/Run the cells from the top again/);
-      const after = await runNewCell(page, "1 + 1");
-      expect(after.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toBe("2");
-      await page.screenshot({ path: path.join(shotDir, "kernel-checks.png") });
-    } finally {
-      consoleErrors.push(...errors.map((e) => `kernel checks: ${e}`));
-      await page.close();
-    }
+    // A busy loop cannot be stopped inside a worker: Interrupt ends the worker and says so.
+    const n = (await modelCells(page)).length;
+    await page.evaluate(() => {
+      const app = (window as unknown as { jupyterapp: any }).jupyterapp;
+      const panel = app.shell.currentWidget;
+      const k = panel.content.model.cells.length;
+      panel.content.model.sharedModel.insertCell(k, { cell_type: "code", source: "let spins = 0;\nwhile (true) spins++;" });
+      panel.content.activeCellIndex = k;
+      void app.commands.execute("notebook:run-cell");
+    });
+    await expect.poll(() => kernelStatus(page), { timeout: 10_000 }).toBe("busy");
+    await page.waitForTimeout(1000);
+    await menu(page, "Kernel", "Interrupt Kernel");
+    await expect.poll(async () => (await modelCells(page))[n].outputs.find((o) => o.output_type === "error")?.ename ?? "", { timeout: 30_000 }).toBe("KernelInterrupted");
+    expect((await modelCells(page))[n].outputs.find((o) => o.output_type === "error")?.evalue).toMatch(/Run the cells from the top again/);
+    const after = await runNewCell(page, "1 + 1");
+    expect(after.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"]).toBe("2");
+    await page.screenshot({ path: path.join(shotDir, "kernel-checks.png") });
+    });
   }, 600_000);
 
   it("an edited notebook stays edited after a reload (the browser's IndexedDB)", async () => {
-    const errors: string[] = [];
-    const page = await newPage(browser!, errors, { width: 1400, height: 1000 });
-    try {
+    await withPage("persistence", async (page) => {
       const nb = SHIPPED[1];
       await openNotebook(page, nb);
       const marker = `edited in the browser ${Date.now()}`;
@@ -369,10 +369,7 @@ describe("the workbook as a static JupyterLite site, in a real browser", () => {
       await expect.poll(() => page.evaluate(() => (window as unknown as { jupyterapp: any }).jupyterapp.shell.currentWidget.context.model.dirty), { timeout: 10_000 }).toBe(false);
       await openNotebook(page, nb);
       expect((await modelCells(page))[0].source).toBe(marker);
-    } finally {
-      consoleErrors.push(...errors.map((e) => `persistence: ${e}`));
-      await page.close();
-    }
+    });
   }, 300_000);
 
   it("the browser console logged no errors", () => {
